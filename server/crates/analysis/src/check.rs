@@ -1,0 +1,432 @@
+//! Diagnostics from the module-system analysis.
+//!
+//! Severity discipline: when the analysis is not sure, it says nothing.
+
+use std::sync::Arc;
+
+use flakelens_db::{paths, Db, SourceFile};
+
+use crate::hosts::{host, host_closure, host_keys, hosts, Closure, HostKey};
+use crate::module::{module_summary, DefEntry, DefKind, ModuleRef, ModuleSummary};
+use crate::options::{host_options, repo_options, OptionIndex, Trie};
+use crate::types::check_value;
+use crate::{display_path, FileRange};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// Stable diagnostic codes (documented in docs/diagnostics.md).
+pub mod codes {
+    pub const SYNTAX_ERROR: &str = "syntax-error";
+    pub const UNREADABLE_FILE: &str = "unreadable-file";
+    pub const TYPE_MISMATCH: &str = "type-mismatch";
+    pub const UNKNOWN_OPTION: &str = "unknown-option";
+    pub const OPTION_NOT_IMPORTED: &str = "option-not-imported";
+    pub const MISSING_IMPORT: &str = "missing-import";
+    pub const DUPLICATE_DECLARATION: &str = "duplicate-declaration";
+    pub const MISSING_HOST_FILE: &str = "missing-host-file";
+    pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
+    pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
+}
+
+/// A replacement that fixes a diagnostic.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Fix {
+    pub label: String,
+    pub range: FileRange,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub range: FileRange,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub related: Vec<(FileRange, String)>,
+    pub fixes: Vec<Fix>,
+}
+
+/// Top-level option namespaces that NixOS, nix-darwin or home-manager
+/// declare themselves: a repo declaring something below one of them does
+/// not own the whole namespace.
+const UPSTREAM_TOP_LEVEL: &[&str] = &[
+    "_module", "accounts", "appstream", "assertions", "boot", "console", "containers",
+    "dconf", "documentation", "dysnomia", "ec2", "editorconfig", "environment", "fileSystems",
+    "fonts", "gtk", "hardware", "home", "home-manager", "homebrew", "i18n", "ids", "image",
+    "isoImage", "jobs", "krb5", "launchd", "lib", "location", "manual", "meta", "mobile",
+    "netboot", "networking", "news", "nix", "nixpkgs", "oci", "power", "powerManagement",
+    "programs", "qt", "sdImage", "security", "services", "snapraid", "sound", "specialisation",
+    "submoduleSupport", "swapDevices", "system", "systemd", "targets", "testing", "time",
+    "uninstall", "users", "virtualisation", "vmVariant", "vmVariantWithBootLoader", "warnings",
+    "wayland", "wsl", "xdg", "xresources", "xsession", "zramSwap", "nesting", "installer",
+    "stylix", "age", "sops", "disko", "nixvim", "wrappers", "catppuccin", "colorScheme",
+    "fileSystem", "darwin", "cloud", "proxmox", "lxc", "openstack", "amazonImage",
+    "formatConfigs", "dockerImage", "kubernetes", "gnome", "xfconf", "flake", "perSystem",
+];
+
+struct HostContext<'a> {
+    db: &'a dyn Db,
+    index: &'a OptionIndex,
+    repo: &'a OptionIndex,
+    closure: &'a Closure,
+    host_name: String,
+    host_root: Option<SourceFile>,
+    /// Top-level namespaces are owned only when no external module could
+    /// add to them.
+    top_level_owned: bool,
+    out: Vec<Diagnostic>,
+}
+
+/// Diagnostics for one host: definitions in its closure checked against
+/// the options it can see.
+#[salsa::tracked(returns(ref))]
+pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diagnostic>> {
+    let closure = host_closure(db, key);
+    let index = host_options(db, key);
+    let repo = repo_options(db);
+    let host_root = host(db, key).and_then(|host| {
+        host.roots.iter().find_map(|root| match root {
+            ModuleRef::File { file, .. } => Some(*file),
+            _ => None,
+        })
+    });
+    let mut cx = HostContext {
+        db,
+        index,
+        repo,
+        closure,
+        host_name: key.name(db).clone(),
+        host_root,
+        top_level_owned: closure
+            .external
+            .iter()
+            .all(|description| description == "modulesPath"),
+        out: Vec::new(),
+    };
+    for file in &closure.files {
+        let summary = module_summary(db, *file);
+        check_definitions(&mut cx, &summary.definitions);
+        missing_imports(&mut cx, summary);
+    }
+    for summary in &closure.inline {
+        check_definitions(&mut cx, &summary.definitions);
+    }
+    duplicate_declarations(&mut cx);
+    Arc::new(cx.out)
+}
+
+fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
+    for import in &summary.imports {
+        match import {
+            ModuleRef::Missing { path, site: Some(site) } => cx.out.push(Diagnostic {
+                range: *site,
+                severity: Severity::Error,
+                code: codes::MISSING_IMPORT,
+                message: format!("imported path {} does not exist", display_file(cx.db, path)),
+                related: Vec::new(),
+                fixes: Vec::new(),
+            }),
+            ModuleRef::Inline { summary, .. } => missing_imports(cx, summary),
+            _ => {}
+        }
+    }
+}
+
+fn display_file(db: &dyn Db, path: &str) -> String {
+    paths::relative_to(path, db.workspace().root(db)).to_string()
+}
+
+fn check_definitions(cx: &mut HostContext, entries: &[DefEntry]) {
+    let index_root = cx.index.root.clone();
+    let mut path = Vec::new();
+    walk(cx, Some(&index_root), index_root.open, entries, &mut path);
+}
+
+fn walk(
+    cx: &mut HostContext,
+    node: Option<&Trie>,
+    open: bool,
+    entries: &[DefEntry],
+    path: &mut Vec<String>,
+) {
+    for entry in entries {
+        path.push(entry.name.clone());
+        let child = node.and_then(|node| node.child(&entry.name));
+        match child {
+            Some(child) => {
+                let open = open || child.open;
+                if let Some(decl) = child.declaration() {
+                    if let Some(mismatch) = check_value(&entry.value, &decl.ty) {
+                        if let Some(range) = mismatch.range {
+                            let inner = mismatch
+                                .inner
+                                .map(|inner| format!(" ({inner})"))
+                                .unwrap_or_default();
+                            let related = decl
+                                .key
+                                .or(decl.decl)
+                                .map(|decl_range| {
+                                    vec![(decl_range, "option declared here".to_string())]
+                                })
+                                .unwrap_or_default();
+                            cx.out.push(Diagnostic {
+                                range,
+                                severity: Severity::Error,
+                                code: codes::TYPE_MISMATCH,
+                                message: format!(
+                                    "{}: expected {}, found {}{inner}",
+                                    path.join("."),
+                                    mismatch.expected,
+                                    mismatch.found
+                                ),
+                                related,
+                                fixes: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                if let DefKind::Attrs { entries, .. } = &entry.value.kind {
+                    // Into namespaces and submodules; not into plain
+                    // attrsOf/anything values (no children there).
+                    if !child.children.is_empty() || child.decls.is_empty() {
+                        walk(cx, Some(child), open, entries, path);
+                    }
+                } else if let DefKind::List(items) = &entry.value.kind {
+                    if let Some(element) = child.children.get(&crate::Segment::AnyIndex) {
+                        for item in items {
+                            if let DefKind::Attrs { entries, .. } = &item.kind {
+                                path.push("*".into());
+                                walk(cx, Some(element), open || element.open, entries, path);
+                                path.pop();
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                let under_option = node.is_some_and(|node| !node.decls.is_empty());
+                if !open && !under_option {
+                    missing_option(cx, entry, path);
+                }
+            }
+        }
+        path.pop();
+    }
+}
+
+/// A definition whose path the host's index does not have.
+fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) {
+    let names: Vec<&str> = path.iter().map(String::as_str).collect();
+    let Some(range) = entry.path_range.or(entry.key) else {
+        return;
+    };
+    if !owned(cx, &names) {
+        return;
+    }
+    // The repo-wide view must also be sure nothing unseen is there.
+    let (repo_node, repo_open) = cx.repo.root.find(&names);
+    if repo_open {
+        return;
+    }
+    if let Some(repo_node) = repo_node {
+        // Declared somewhere in the repo, but not in this host's closure.
+        if cx.closure.unknown || repo_node.decls.is_empty() {
+            return;
+        }
+        let Some(decl) = repo_node.declaration() else {
+            return;
+        };
+        let declared_in = decl
+            .decl
+            .map(|range| display_file(cx.db, range.file.path(cx.db)))
+            .unwrap_or_else(|| "this repository".into());
+        let host = cx
+            .host_root
+            .map(|file| display_file(cx.db, file.path(cx.db)))
+            .unwrap_or_else(|| format!("host {}", cx.host_name));
+        cx.out.push(Diagnostic {
+            range,
+            severity: Severity::Error,
+            code: codes::OPTION_NOT_IMPORTED,
+            message: format!(
+                "{} is declared in {declared_in}, which {host} does not import",
+                path.join(".")
+            ),
+            related: decl
+                .decl
+                .map(|range| vec![(range, "declared here".to_string())])
+                .unwrap_or_default(),
+            fixes: Vec::new(),
+        });
+        return;
+    }
+    // Suggest the closest sibling option name.
+    let parent_names = &names[..names.len() - 1];
+    let (parent, _) = cx.index.root.find(parent_names);
+    let last = names[names.len() - 1];
+    let suggestion = parent.and_then(|parent| {
+        closest(
+            last,
+            parent.children.keys().filter_map(|segment| match segment {
+                crate::Segment::Name(name) => Some(name.as_str()),
+                _ => None,
+            }),
+        )
+    });
+    let mut message = format!("{} is not an option", path.join("."));
+    let mut fixes = Vec::new();
+    if let Some(suggestion) = &suggestion {
+        let mut suggested: Vec<&str> = parent_names.to_vec();
+        suggested.push(suggestion);
+        message.push_str(&format!("; did you mean {}?", suggested.join(".")));
+        if let Some(key) = entry.key {
+            fixes.push(Fix {
+                label: format!("Change to `{suggestion}`"),
+                range: key,
+                replacement: suggestion.clone(),
+            });
+        }
+    }
+    cx.out.push(Diagnostic {
+        range,
+        severity: Severity::Error,
+        code: codes::UNKNOWN_OPTION,
+        message,
+        related: Vec::new(),
+        fixes,
+    });
+}
+
+/// Whether the repo owns the namespace of `names` completely: some prefix
+/// has an `enable` option declared by the repo, or the first segment is a
+/// top-level namespace no upstream module declares.
+fn owned(cx: &HostContext, names: &[&str]) -> bool {
+    for length in 1..names.len() {
+        if cx.repo.owns_by_enable(&names[..length]) {
+            return true;
+        }
+    }
+    let first = names[0];
+    cx.top_level_owned
+        && names.len() > 1
+        && !UPSTREAM_TOP_LEVEL.contains(&first)
+        && cx.repo.root.child(first).is_some()
+}
+
+/// The candidate closest to `name` by edit distance, if close enough.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    candidates
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, candidate)| candidate.to_string())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    // Optimal string alignment distance: insertions, deletions,
+    // substitutions and adjacent transpositions (`prot` → `port`) cost 1.
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+fn duplicate_declarations(cx: &mut HostContext) {
+    for (path, decl) in cx.index.all() {
+        let Some(node) = cx.index.root.find(&path.iter().map(|s| match s {
+            crate::Segment::Name(n) => n.as_str(),
+            crate::Segment::AnyName => "<name>",
+            crate::Segment::AnyIndex => "*",
+        }).collect::<Vec<_>>()).0 else {
+            continue;
+        };
+        let plain: Vec<_> = node
+            .decls
+            .iter()
+            .filter(|d| {
+                !d.ty.has_suboptions()
+                    && matches!(d.kind, crate::module::DeclKind::Option | crate::module::DeclKind::EnableOption | crate::module::DeclKind::PackageOption)
+            })
+            .collect();
+        if plain.len() < 2 || !std::ptr::eq(*plain.last().unwrap_or(&decl), decl) {
+            continue;
+        }
+        let first = plain[0];
+        let Some(range) = decl.key.or(decl.decl) else {
+            continue;
+        };
+        cx.out.push(Diagnostic {
+            range,
+            severity: Severity::Warning,
+            code: codes::DUPLICATE_DECLARATION,
+            message: format!("option {} is declared more than once", display_path(&path)),
+            related: first
+                .key
+                .or(first.decl)
+                .map(|range| vec![(range, "first declared here".to_string())])
+                .unwrap_or_default(),
+            fixes: Vec::new(),
+        });
+    }
+}
+
+/// Diagnostics that do not belong to one host: host files that do not
+/// exist, and modules in no host checked against all repo options.
+#[salsa::tracked(returns(ref))]
+pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    let set = hosts(db);
+    for host in &set.hosts {
+        for root in &host.roots {
+            if let ModuleRef::Missing { path, site: Some(site) } = root {
+                out.push(Diagnostic {
+                    range: *site,
+                    severity: Severity::Warning,
+                    code: codes::MISSING_HOST_FILE,
+                    message: format!(
+                        "host {} uses {}, which does not exist",
+                        host.name,
+                        display_file(db, path)
+                    ),
+                    related: Vec::new(),
+                    fixes: Vec::new(),
+                });
+            }
+        }
+    }
+    for key in host_keys(db) {
+        out.extend(host_diagnostics(db, key).iter().cloned());
+    }
+    // Deduplicate: a module shared by several hosts reports once.
+    let mut seen = std::collections::HashSet::new();
+    out.retain(|diagnostic| {
+        seen.insert((
+            diagnostic.range,
+            diagnostic.code,
+            diagnostic.message.clone(),
+        ))
+    });
+    Arc::new(out)
+}

@@ -1,0 +1,872 @@
+//! Module summaries: what one NixOS-style module imports, declares and
+//! defines, as plain data.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use flakelens_db::{Db, SourceFile};
+use rowan::ast::AstNode;
+
+use crate::eval::{Attrs, Evaluator, Thunk, TypeValue, Value};
+use crate::types::{StrKind, TypeData};
+use crate::{FileRange, OptionPath, Segment};
+
+/// A literal value (or the shape of one) as written in a definition.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DefKind {
+    Null,
+    Bool(bool),
+    Int(i64),
+    /// Stored as bits to stay `Eq`.
+    Float(u64),
+    Str(String),
+    /// A string whose content is not known.
+    AnyStr,
+    Path(String),
+    List(Vec<DefValue>),
+    Attrs {
+        entries: Vec<DefEntry>,
+        /// Some keys are dynamic or computed.
+        incomplete: bool,
+    },
+    Unknown,
+}
+
+impl DefKind {
+    /// "the string \"8420\"", "the integer 70000".
+    pub fn describe(&self) -> String {
+        match self {
+            DefKind::Null => "null".into(),
+            DefKind::Bool(b) => format!("the boolean {b}"),
+            DefKind::Int(i) => format!("the integer {i}"),
+            DefKind::Float(bits) => format!("the float {}", f64::from_bits(*bits)),
+            DefKind::Str(s) => format!("the string {}", quote(s)),
+            DefKind::AnyStr => "a string".into(),
+            DefKind::Path(p) => format!("the path {p}"),
+            DefKind::List(_) => "a list".into(),
+            DefKind::Attrs { .. } => "an attribute set".into(),
+            DefKind::Unknown => "an unknown value".into(),
+        }
+    }
+
+    /// Nix syntax for a literal (lists and attrsets abbreviated).
+    pub fn to_nix(&self) -> String {
+        match self {
+            DefKind::Null => "null".into(),
+            DefKind::Bool(b) => b.to_string(),
+            DefKind::Int(i) => i.to_string(),
+            DefKind::Float(bits) => f64::from_bits(*bits).to_string(),
+            DefKind::Str(s) => quote(s),
+            DefKind::AnyStr => "\"…\"".into(),
+            DefKind::Path(p) => p.clone(),
+            DefKind::List(items) if items.is_empty() => "[ ]".into(),
+            DefKind::List(items) if items.len() <= 4 => format!(
+                "[ {} ]",
+                items
+                    .iter()
+                    .map(|item| item.kind.to_nix())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+            DefKind::List(_) => "[ … ]".into(),
+            DefKind::Attrs { entries, .. } if entries.is_empty() => "{ }".into(),
+            DefKind::Attrs { .. } => "{ … }".into(),
+            DefKind::Unknown => "…".into(),
+        }
+    }
+
+    pub fn same_literal(&self, other: &DefKind) -> bool {
+        match (self, other) {
+            (DefKind::Int(a), DefKind::Float(b)) | (DefKind::Float(b), DefKind::Int(a)) => {
+                *a as f64 == f64::from_bits(*b)
+            }
+            _ => self == other,
+        }
+    }
+}
+
+fn quote(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars().take(80) {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '$' => out.push('$'),
+            c => out.push(c),
+        }
+    }
+    if text.chars().count() > 80 {
+        out.push('…');
+    }
+    out.push('"');
+    out
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DefValue {
+    pub kind: DefKind,
+    pub range: Option<FileRange>,
+}
+
+/// One attribute of a definition tree.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DefEntry {
+    pub name: String,
+    /// The name where it was written.
+    pub key: Option<FileRange>,
+    /// The attribute path from its first segment to this name.
+    pub path_range: Option<FileRange>,
+    pub value: DefValue,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DeclKind {
+    Option,
+    EnableOption,
+    PackageOption,
+    /// `mkRenamedOptionModule` and friends: an old path kept working.
+    Alias,
+    /// `mkRemovedOptionModule`: setting it is reported by Nix itself.
+    Removed,
+}
+
+/// One option declaration.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Declaration {
+    pub path: OptionPath,
+    pub kind: DeclKind,
+    pub ty: TypeData,
+    /// The default, as Nix text (a literal, or the source of an expression).
+    pub default: Option<String>,
+    pub description: Option<String>,
+    pub example: Option<String>,
+    /// Alias target (`mkRenamedOptionModule`).
+    pub alias_of: Option<OptionPath>,
+    /// The `mkOption …` call (or the alias call).
+    pub decl: Option<FileRange>,
+    /// The option's name where it was written.
+    pub key: Option<FileRange>,
+}
+
+/// Where a module in an `imports` (or `modules`) list points.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ModuleRef {
+    File {
+        file: SourceFile,
+        site: Option<FileRange>,
+    },
+    Inline {
+        summary: Arc<ModuleSummary>,
+        site: Option<FileRange>,
+    },
+    /// From outside the workspace (flake input, `modulesPath`, …).
+    External {
+        description: String,
+        site: Option<FileRange>,
+    },
+    /// A path in the workspace that does not exist.
+    Missing {
+        path: String,
+        site: Option<FileRange>,
+    },
+    /// Could not be worked out statically.
+    Unknown { site: Option<FileRange> },
+}
+
+impl ModuleRef {
+    pub fn site(&self) -> Option<FileRange> {
+        match self {
+            ModuleRef::File { site, .. }
+            | ModuleRef::Inline { site, .. }
+            | ModuleRef::External { site, .. }
+            | ModuleRef::Missing { site, .. }
+            | ModuleRef::Unknown { site } => *site,
+        }
+    }
+}
+
+/// Everything a module says, independent of the host that uses it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct ModuleSummary {
+    /// Where the module expression is.
+    pub origin: Option<FileRange>,
+    pub imports: Vec<ModuleRef>,
+    /// `imports` itself could not be fully known.
+    pub imports_incomplete: bool,
+    pub declarations: Vec<Declaration>,
+    /// Option paths under which declarations exist that flakelens could not
+    /// see (an unknown `options` value, `freeformType`, …).
+    pub open: Vec<OptionPath>,
+    /// The top-level config definitions.
+    pub definitions: Vec<DefEntry>,
+    /// Config definitions could not all be seen.
+    pub definitions_incomplete: bool,
+    /// The module's value could not be worked out at all, or evaluation ran
+    /// out of budget: it may declare or define anything.
+    pub unknown: bool,
+}
+
+/// The arguments every module function gets, as far as they can be known.
+pub fn module_args(ev: &Evaluator, extra: &[(&str, Value)]) -> Thunk {
+    let mut args = Attrs {
+        incomplete: true,
+        ..Attrs::default()
+    };
+    args.insert_value("config", Value::Config(Rc::from(Vec::new())));
+    args.insert_value("lib", ev.lib());
+    args.insert_value("pkgs", Value::Pkgs(Rc::from(Vec::new())));
+    args.insert_value("modulesPath", Value::ExternalModule("modulesPath".into()));
+    args.insert_thunk("self", ev.flake_self());
+    args.insert_thunk("outputs", ev.flake_self());
+    args.insert_value("inputs", ev.flake_inputs());
+    for (name, value) in extra {
+        args.insert_value(name, value.clone());
+    }
+    ev.value_thunk(Value::Attrs(Rc::new(args)), None)
+}
+
+/// The summary of a file evaluated as a module.
+#[salsa::tracked(returns(ref))]
+pub fn module_summary(db: &dyn Db, file: SourceFile) -> Arc<ModuleSummary> {
+    let ev = Evaluator::new(db);
+    let thunk = ev.import_thunk(file);
+    let mut summary = summarize(&ev, &thunk, &mut Vec::new());
+    if flakelens_db::parse(db, file).errors.is_empty() {
+        // fine
+    } else {
+        // Parts of a broken file are missing: it may declare anything.
+        summary.unknown = true;
+    }
+    if ev.exhausted() {
+        summary.unknown = true;
+    }
+    Arc::new(summary)
+}
+
+/// Declarations and open namespaces of a file module, split out so that
+/// edits to definitions do not invalidate option indexes.
+#[salsa::tracked(returns(ref))]
+pub fn module_declarations(db: &dyn Db, file: SourceFile) -> Arc<(Vec<Declaration>, Vec<OptionPath>, bool)> {
+    let summary = module_summary(db, file);
+    Arc::new((
+        summary.declarations.clone(),
+        summary.open.clone(),
+        summary.unknown,
+    ))
+}
+
+/// Imports of a file module (for closures), split out for the same reason.
+#[salsa::tracked(returns(ref))]
+pub fn module_imports(db: &dyn Db, file: SourceFile) -> Arc<(Vec<ModuleRef>, bool)> {
+    let summary = module_summary(db, file);
+    Arc::new((summary.imports.clone(), summary.imports_incomplete || summary.unknown))
+}
+
+/// Whether a value is the root expression of a file, and which file.
+pub fn root_file_of(ev: &Evaluator, value: &Value) -> Option<SourceFile> {
+    let origin = match value {
+        Value::Lambda(closure) => FileRange {
+            file: closure.file,
+            range: closure.lambda.syntax().text_range(),
+        },
+        Value::Attrs(attrs) => attrs.origin?,
+        _ => return None,
+    };
+    let root = flakelens_db::parse(ev.db, origin.file).root_expr()?;
+    (root.syntax().text_range() == origin.range).then_some(origin.file)
+}
+
+/// Turns an element of an `imports`/`modules` list into a module reference.
+pub fn module_ref(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> ModuleRef {
+    let site = thunk.loc();
+    let value = ev.force(thunk);
+    match value {
+        Value::Path(path) => path_ref(ev, &path, site),
+        Value::Str(path) if path.starts_with('/') => path_ref(ev, &path, site),
+        Value::ExternalModule(description) => ModuleRef::External {
+            description: description.to_string(),
+            site,
+        },
+        Value::Lambda(_) | Value::Attrs(_) => {
+            if let Some(file) = root_file_of(ev, &value) {
+                return ModuleRef::File { file, site };
+            }
+            let summary = summarize(ev, thunk, stack);
+            ModuleRef::Inline {
+                summary: Arc::new(summary),
+                site,
+            }
+        }
+        _ => ModuleRef::Unknown { site },
+    }
+}
+
+fn path_ref(ev: &Evaluator, path: &str, site: Option<FileRange>) -> ModuleRef {
+    if let Some(file) = flakelens_db::file_at(ev.db, path) {
+        return ModuleRef::File { file, site };
+    }
+    if let Some(file) = flakelens_db::file_at(ev.db, &format!("{path}/default.nix")) {
+        return ModuleRef::File { file, site };
+    }
+    let root = ev.db.workspace().root(ev.db);
+    let inside = root == "/" || path.starts_with(&format!("{root}/")) || path == root;
+    if !inside {
+        return ModuleRef::External {
+            description: path.to_string(),
+            site,
+        };
+    }
+    if flakelens_db::is_directory(ev.db, path) || !path.ends_with(".nix") && path_has_other_file(path) {
+        return ModuleRef::Unknown { site };
+    }
+    ModuleRef::Missing {
+        path: path.to_string(),
+        site,
+    }
+}
+
+/// Non-`.nix` files are not loaded, so a path without the extension might
+/// still exist as such a file. It would not be a module, so this is rare;
+/// only extension-less names count as maybe-existing.
+fn path_has_other_file(path: &str) -> bool {
+    let name = flakelens_db::paths::file_name(path);
+    name.contains('.')
+}
+
+/// Summarises a module value. `stack` guards against import cycles of
+/// inline modules.
+pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> ModuleSummary {
+    let mut summary = ModuleSummary {
+        origin: thunk.loc(),
+        ..ModuleSummary::default()
+    };
+    if stack.len() > 64 {
+        summary.unknown = true;
+        return summary;
+    }
+    let mut value = ev.force(thunk);
+    if let Value::Lambda(_) = value {
+        let args = module_args(ev, &[]);
+        value = ev.apply(&value, args, None);
+    }
+    let Value::Attrs(attrs) = value else {
+        summary.unknown = true;
+        return summary;
+    };
+    if attrs.marker == Some("alias-module") {
+        summarize_alias(ev, &attrs, &mut summary);
+        return summary;
+    }
+    if attrs.incomplete {
+        // `{ … } // unknown`: keys may be missing, including `options`.
+        summary.unknown = true;
+    }
+    let explicit = attrs.get("options").is_some() || attrs.get("config").is_some();
+    if let Some(imports) = attrs.get("imports") {
+        match ev.force(&imports.value) {
+            Value::List(items) => {
+                for item in items.iter() {
+                    summary.imports.push(module_ref(ev, item, stack));
+                }
+            }
+            _ => summary.imports_incomplete = true,
+        }
+    }
+    if let Some(options) = attrs.get("options") {
+        walk_options(ev, &options.value, options.key, &mut Vec::new(), &mut summary, 0);
+    }
+    if let Some(freeform) = attrs.get("freeformType") {
+        let _ = freeform;
+        summary.open.push(Vec::new());
+    }
+    if explicit {
+        if let Some(config) = attrs.get("config") {
+            let (entries, incomplete) = definition_entries(ev, &config.value, 0);
+            summary.definitions = entries;
+            summary.definitions_incomplete = incomplete;
+        }
+    } else {
+        const SPECIAL: &[&str] = &[
+            "imports",
+            "_file",
+            "key",
+            "disabledModules",
+            "meta",
+            "_class",
+            "freeformType",
+        ];
+        let mut config = (*attrs).clone();
+        config.entries.retain(|name, _| !SPECIAL.contains(&name.as_ref()));
+        config.marker = None;
+        let config = ev.value_thunk(Value::Attrs(Rc::new(config)), thunk.loc());
+        let (entries, incomplete) = definition_entries(ev, &config, 0);
+        summary.definitions = entries;
+        summary.definitions_incomplete = incomplete;
+    }
+    summary
+}
+
+fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
+    let to = attrs
+        .get("to")
+        .and_then(|entry| string_list(ev, &entry.value))
+        .map(|names| crate::names_to_path(&names));
+    let Some(froms) = attrs.get("from").map(|entry| ev.force(&entry.value)) else {
+        return;
+    };
+    let Value::List(froms) = froms else {
+        return;
+    };
+    for from in froms.iter() {
+        let Some(names) = string_list(ev, from) else {
+            continue;
+        };
+        summary.declarations.push(Declaration {
+            path: crate::names_to_path(&names),
+            kind: if to.is_some() {
+                DeclKind::Alias
+            } else {
+                DeclKind::Removed
+            },
+            ty: TypeData::Any("alias".into()),
+            default: None,
+            description: to.as_ref().map(|to| {
+                format!("Alias of `{}`.", crate::display_path(to))
+            }),
+            example: None,
+            alias_of: to.clone(),
+            decl: attrs.origin,
+            key: attrs.origin,
+        });
+    }
+}
+
+fn string_list(ev: &Evaluator, thunk: &Thunk) -> Option<Vec<String>> {
+    match ev.force(thunk) {
+        Value::List(items) => items
+            .iter()
+            .map(|item| match ev.force(item) {
+                Value::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => None,
+    }
+}
+
+const MAX_OPTION_DEPTH: usize = 32;
+
+fn walk_options(
+    ev: &Evaluator,
+    thunk: &Thunk,
+    key: Option<FileRange>,
+    path: &mut OptionPath,
+    summary: &mut ModuleSummary,
+    submodule_depth: u32,
+) {
+    if path.len() > MAX_OPTION_DEPTH {
+        summary.open.push(path.clone());
+        return;
+    }
+    let value = ev.force(thunk);
+    match &value {
+        Value::Attrs(attrs) if attrs.marker == Some("option") => {
+            declare(ev, attrs, key, path, summary, submodule_depth);
+        }
+        Value::Attrs(attrs) if attrs.marker.is_none() => {
+            if attrs.incomplete {
+                summary.open.push(path.clone());
+            }
+            for (name, entry) in &attrs.entries {
+                path.push(Segment::Name(name.to_string()));
+                walk_options(ev, &entry.value, entry.key, path, summary, submodule_depth);
+                path.pop();
+            }
+        }
+        _ => summary.open.push(path.clone()),
+    }
+}
+
+fn declare(
+    ev: &Evaluator,
+    attrs: &Attrs,
+    key: Option<FileRange>,
+    path: &mut OptionPath,
+    summary: &mut ModuleSummary,
+    submodule_depth: u32,
+) {
+    let type_value = attrs.get("type").map(|entry| ev.force(&entry.value));
+    let type_value = match type_value {
+        Some(Value::Type(ty)) => Some(ty),
+        Some(_) => Some(Rc::new(TypeValue::Opaque)),
+        None => None,
+    };
+    let ty = match &type_value {
+        Some(ty) => type_data(ty),
+        None => TypeData::Any("unspecified".into()),
+    };
+    let kind = match attrs.get("description").map(|e| ev.force(&e.value)) {
+        Some(Value::Str(d)) if d.starts_with("Whether to enable ") => DeclKind::EnableOption,
+        _ if matches!(ty, TypeData::Package) && attrs.get("default").is_some_and(|d| matches!(d.value.peek(), Some(Value::Pkgs(_)))) => {
+            DeclKind::PackageOption
+        }
+        _ => DeclKind::Option,
+    };
+    let text_of = |name: &str| -> Option<String> {
+        let entry = attrs.get(name)?;
+        Some(render(ev, &entry.value))
+    };
+    let default = attrs
+        .get("defaultText")
+        .map(|entry| render(ev, &entry.value))
+        .or_else(|| text_of("default"));
+    let description = attrs.get("description").and_then(|entry| match ev.force(&entry.value) {
+        Value::Str(text) => Some(text.to_string()),
+        Value::Attrs(doc) => doc
+            .get("text")
+            .and_then(|text| match ev.force(&text.value) {
+                Value::Str(text) => Some(text.to_string()),
+                _ => None,
+            }),
+        _ => None,
+    });
+    summary.declarations.push(Declaration {
+        path: path.clone(),
+        kind,
+        ty,
+        default,
+        description,
+        example: text_of("example"),
+        alias_of: None,
+        decl: attrs.origin,
+        key,
+    });
+    // Sub-options of submodule types.
+    if let Some(ty) = type_value {
+        if submodule_depth < 8 {
+            walk_submodule_type(ev, &ty, path, summary, submodule_depth + 1);
+        }
+    }
+}
+
+fn walk_submodule_type(
+    ev: &Evaluator,
+    ty: &TypeValue,
+    path: &mut OptionPath,
+    summary: &mut ModuleSummary,
+    depth: u32,
+) {
+    match ty {
+        TypeValue::Submodule(modules) => {
+            for module in modules {
+                submodule_options(ev, module, path, summary, depth, &mut Vec::new());
+            }
+        }
+        TypeValue::AttrsOf(inner) => {
+            path.push(Segment::AnyName);
+            walk_submodule_type(ev, inner, path, summary, depth);
+            path.pop();
+        }
+        TypeValue::ListOf(inner) => {
+            path.push(Segment::AnyIndex);
+            walk_submodule_type(ev, inner, path, summary, depth);
+            path.pop();
+        }
+        TypeValue::NullOr(inner) => walk_submodule_type(ev, inner, path, summary, depth),
+        TypeValue::Either(a, b) => {
+            walk_submodule_type(ev, a, path, summary, depth);
+            walk_submodule_type(ev, b, path, summary, depth);
+        }
+        TypeValue::OneOf(members) => {
+            for member in members {
+                walk_submodule_type(ev, member, path, summary, depth);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn submodule_options(
+    ev: &Evaluator,
+    module: &Thunk,
+    path: &mut OptionPath,
+    summary: &mut ModuleSummary,
+    depth: u32,
+    seen: &mut Vec<String>,
+) {
+    let mut value = ev.force(module);
+    if let Value::Path(file) = &value {
+        if seen.contains(&file.to_string()) || seen.len() > 16 {
+            return;
+        }
+        seen.push(file.to_string());
+        value = ev.import(file);
+    }
+    if let Value::Lambda(_) = value {
+        let args = module_args(ev, &[("name", Value::AnyStr)]);
+        value = ev.apply(&value, args, None);
+    }
+    let Value::Attrs(attrs) = value else {
+        summary.open.push(path.clone());
+        return;
+    };
+    if attrs.incomplete {
+        summary.open.push(path.clone());
+    }
+    if attrs.get("freeformType").is_some() {
+        summary.open.push(path.clone());
+    }
+    if let Some(options) = attrs.get("options") {
+        walk_options(ev, &options.value, options.key, path, summary, depth);
+    }
+    if let Some(imports) = attrs.get("imports") {
+        match ev.force(&imports.value) {
+            Value::List(items) => {
+                for item in items.iter() {
+                    submodule_options(ev, item, path, summary, depth, seen);
+                }
+            }
+            _ => summary.open.push(path.clone()),
+        }
+    }
+}
+
+pub fn type_data(ty: &TypeValue) -> TypeData {
+    match ty {
+        TypeValue::Named(name) => match *name {
+            "bool" => TypeData::Bool,
+            "int" => TypeData::Int {
+                name: "int".into(),
+                min: i64::MIN,
+                max: i64::MAX,
+            },
+            "float" => TypeData::Float,
+            "number" => TypeData::Number,
+            "str" | "string" => TypeData::Str(StrKind::Str),
+            "nonEmptyStr" => TypeData::Str(StrKind::NonEmpty),
+            "singleLineStr" => TypeData::Str(StrKind::SingleLine),
+            "lines" => TypeData::Str(StrKind::Lines),
+            "commas" => TypeData::Str(StrKind::Commas),
+            "envVar" => TypeData::Str(StrKind::EnvVar),
+            "path" | "pathInStore" | "externalPath" => TypeData::Path,
+            "package" | "shellPackage" => TypeData::Package,
+            "attrs" => TypeData::Attrs,
+            other => TypeData::Any(format!("types.{other}")),
+        },
+        TypeValue::Ints { name, min, max } => TypeData::Int {
+            name: name.to_string(),
+            min: *min,
+            max: *max,
+        },
+        TypeValue::StrMatching(pattern) => TypeData::StrMatching(pattern.to_string()),
+        TypeValue::Enum(members) => TypeData::Enum(
+            members
+                .iter()
+                .map(|member| match member {
+                    Value::Str(s) => DefKind::Str(s.to_string()),
+                    Value::Int(i) => DefKind::Int(*i),
+                    Value::Bool(b) => DefKind::Bool(*b),
+                    Value::Float(f) => DefKind::Float(f.to_bits()),
+                    _ => DefKind::Null,
+                })
+                .collect(),
+        ),
+        TypeValue::ListOf(inner) => TypeData::ListOf(Box::new(type_data(inner))),
+        TypeValue::AttrsOf(inner) => TypeData::AttrsOf(Box::new(type_data(inner))),
+        TypeValue::NullOr(inner) => TypeData::NullOr(Box::new(type_data(inner))),
+        TypeValue::Either(a, b) => {
+            let mut members = Vec::new();
+            for side in [a, b] {
+                match type_data(side) {
+                    TypeData::OneOf(inner) => members.extend(inner),
+                    other => members.push(other),
+                }
+            }
+            TypeData::OneOf(members)
+        }
+        TypeValue::OneOf(members) => TypeData::OneOf(members.iter().map(|m| type_data(m)).collect()),
+        TypeValue::Submodule(_) => TypeData::Submodule,
+        TypeValue::FunctionTo(inner) => TypeData::FunctionTo(Box::new(type_data(inner))),
+        TypeValue::Opaque => TypeData::Any("a custom type".into()),
+    }
+}
+
+/// Renders a value for display: literal values as Nix, everything else as
+/// the source text of its expression.
+pub fn render(ev: &Evaluator, thunk: &Thunk) -> String {
+    let value = ev.force(thunk);
+    if let Value::Attrs(attrs) = &value {
+        if matches!(attrs.marker, Some("literalExpression") | Some("literalMD")) {
+            if let Some(Value::Str(text)) = attrs.get("text").map(|t| ev.force(&t.value)) {
+                return text.to_string();
+            }
+        }
+    }
+    let def = def_value(ev, thunk, 0, &mut 0);
+    match def.kind {
+        DefKind::Unknown | DefKind::AnyStr | DefKind::Attrs { .. } | DefKind::List(_) => {
+            source_text(ev, thunk).unwrap_or_else(|| def.kind.to_nix())
+        }
+        DefKind::Path(_) => source_text(ev, thunk).unwrap_or_else(|| def.kind.to_nix()),
+        kind => kind.to_nix(),
+    }
+}
+
+fn source_text(ev: &Evaluator, thunk: &Thunk) -> Option<String> {
+    let loc = thunk.loc()?;
+    let text = loc.file.text(ev.db);
+    let slice = text.get(usize::from(loc.range.start())..usize::from(loc.range.end()))?;
+    let mut rendered: String = slice.chars().take(200).collect();
+    if slice.chars().count() > 200 {
+        rendered.push('…');
+    }
+    Some(rendered)
+}
+
+const MAX_DEF_DEPTH: u32 = 24;
+const MAX_DEF_ENTRIES: usize = 20_000;
+
+/// The entries of a config value, seeing through `mkIf`/`mkMerge`/
+/// `mkOverride`/`mkOrder`. Returns the entries and whether some were unknown.
+pub fn definition_entries(ev: &Evaluator, thunk: &Thunk, depth: u32) -> (Vec<DefEntry>, bool) {
+    let mut entries = Vec::new();
+    let mut incomplete = false;
+    let mut budget = MAX_DEF_ENTRIES;
+    collect_entries(ev, thunk, depth, &mut entries, &mut incomplete, &mut budget);
+    (entries, incomplete)
+}
+
+fn collect_entries(
+    ev: &Evaluator,
+    thunk: &Thunk,
+    depth: u32,
+    out: &mut Vec<DefEntry>,
+    incomplete: &mut bool,
+    budget: &mut usize,
+) {
+    if depth > MAX_DEF_DEPTH || *budget == 0 {
+        *incomplete = true;
+        return;
+    }
+    let value = ev.force(thunk);
+    let Value::Attrs(attrs) = value else {
+        *incomplete = true;
+        return;
+    };
+    match attrs.marker {
+        Some("if") | Some("override") | Some("order") => {
+            match attrs.get("content") {
+                Some(content) => collect_entries(ev, &content.value, depth, out, incomplete, budget),
+                None => *incomplete = true,
+            }
+            return;
+        }
+        Some("merge") => {
+            match attrs.get("contents").map(|c| ev.force(&c.value)) {
+                Some(Value::List(items)) => {
+                    for item in items.iter() {
+                        collect_entries(ev, item, depth, out, incomplete, budget);
+                    }
+                }
+                _ => *incomplete = true,
+            }
+            return;
+        }
+        Some(_) => {
+            *incomplete = true;
+            return;
+        }
+        None => {}
+    }
+    if attrs.incomplete {
+        *incomplete = true;
+    }
+    for (name, entry) in &attrs.entries {
+        if *budget == 0 {
+            *incomplete = true;
+            return;
+        }
+        *budget -= 1;
+        let value = def_value(ev, &entry.value, depth + 1, budget);
+        out.push(DefEntry {
+            name: name.to_string(),
+            key: entry.key,
+            path_range: entry.path_range(),
+            value,
+        });
+    }
+}
+
+/// The shape of a definition's value, unwrapping module-system wrappers.
+pub fn def_value(ev: &Evaluator, thunk: &Thunk, depth: u32, budget: &mut usize) -> DefValue {
+    let range = thunk.loc();
+    if depth > MAX_DEF_DEPTH {
+        return DefValue {
+            kind: DefKind::Unknown,
+            range,
+        };
+    }
+    let value = ev.force(thunk);
+    let kind = match value {
+        Value::Null => DefKind::Null,
+        Value::Bool(b) => DefKind::Bool(b),
+        Value::Int(i) => DefKind::Int(i),
+        Value::Float(f) => DefKind::Float(f.to_bits()),
+        Value::Str(s) => DefKind::Str(s.to_string()),
+        Value::AnyStr => DefKind::AnyStr,
+        Value::Path(p) => DefKind::Path(p.to_string()),
+        Value::List(items) => DefKind::List(
+            items
+                .iter()
+                .map(|item| def_value(ev, item, depth + 1, budget))
+                .collect(),
+        ),
+        Value::Attrs(attrs) => match attrs.marker {
+            Some("if") | Some("override") | Some("order") => {
+                return match attrs.get("content") {
+                    Some(content) => def_value(ev, &content.value, depth, budget),
+                    None => DefValue {
+                        kind: DefKind::Unknown,
+                        range,
+                    },
+                };
+            }
+            Some("merge") => {
+                let (entries, incomplete) = definition_entries(ev, thunk, depth);
+                if entries.is_empty() {
+                    DefKind::Unknown
+                } else {
+                    DefKind::Attrs {
+                        entries,
+                        incomplete,
+                    }
+                }
+            }
+            Some(_) => DefKind::Unknown,
+            None => {
+                let mut entries = Vec::new();
+                let mut incomplete = attrs.incomplete;
+                for (name, entry) in &attrs.entries {
+                    if *budget == 0 {
+                        incomplete = true;
+                        break;
+                    }
+                    *budget -= 1;
+                    entries.push(DefEntry {
+                        name: name.to_string(),
+                        key: entry.key,
+                        path_range: entry.path_range(),
+                        value: def_value(ev, &entry.value, depth + 1, budget),
+                    });
+                }
+                DefKind::Attrs {
+                    entries,
+                    incomplete,
+                }
+            }
+        },
+        _ => DefKind::Unknown,
+    };
+    DefValue { kind, range }
+}

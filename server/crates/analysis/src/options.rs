@@ -1,0 +1,184 @@
+//! Option indexes: a trie of declarations per host, and one for the repo.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use flakelens_db::{Db, SourceFile};
+
+use crate::hosts::{host_closure, HostKey};
+use crate::module::{module_declarations, DeclKind, Declaration, ModuleSummary};
+use crate::types::TypeData;
+use crate::{OptionPath, Segment};
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Trie {
+    pub children: BTreeMap<Segment, Trie>,
+    pub decls: Vec<Declaration>,
+    /// Undeclared (unseen) options may exist at or below this node.
+    pub open: bool,
+}
+
+impl Trie {
+    fn node_mut(&mut self, path: &[Segment]) -> &mut Trie {
+        let mut node = self;
+        for segment in path {
+            node = node.children.entry(segment.clone()).or_default();
+        }
+        node
+    }
+
+    /// The child for a concrete name: the exact name, else `<name>`.
+    pub fn child(&self, name: &str) -> Option<&Trie> {
+        self.children
+            .get(&Segment::Name(name.to_string()))
+            .or_else(|| self.children.get(&Segment::AnyName))
+    }
+
+    /// The node at a path of concrete names (wildcards match), and whether
+    /// an open node was passed on the way.
+    pub fn find(&self, names: &[&str]) -> (Option<&Trie>, bool) {
+        let mut node = self;
+        let mut open = self.open;
+        for name in names {
+            match node.child(name).or_else(|| match *name {
+                "*" => node.children.get(&Segment::AnyIndex),
+                "<name>" => node.children.get(&Segment::AnyName),
+                _ => None,
+            }) {
+                Some(child) => {
+                    node = child;
+                    open |= node.open;
+                }
+                None => return (None, open),
+            }
+        }
+        (Some(node), open)
+    }
+
+    /// The first declaration at this node, if it is an option.
+    pub fn declaration(&self) -> Option<&Declaration> {
+        self.decls.first()
+    }
+
+    /// Every declaration below (and at) this node, depth first.
+    pub fn walk<'a>(&'a self, path: &mut OptionPath, out: &mut Vec<(OptionPath, &'a Declaration)>) {
+        for decl in &self.decls {
+            out.push((path.clone(), decl));
+        }
+        for (segment, child) in &self.children {
+            path.push(segment.clone());
+            child.walk(path, out);
+            path.pop();
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct OptionIndex {
+    pub root: Trie,
+    /// Which file declared what (for "declared in X" messages).
+    pub declared_in: BTreeMap<OptionPath, Vec<SourceFile>>,
+}
+
+impl OptionIndex {
+    fn add(&mut self, declarations: &[Declaration], open: &[OptionPath], unknown: bool) {
+        if unknown {
+            self.root.open = true;
+        }
+        for path in open {
+            self.root.node_mut(path).open = true;
+        }
+        for decl in declarations {
+            let node = self.root.node_mut(&decl.path);
+            if !node.decls.contains(decl) {
+                node.decls.push(decl.clone());
+            }
+            if let Some(range) = decl.decl.or(decl.key) {
+                let files = self.declared_in.entry(decl.path.clone()).or_default();
+                if !files.contains(&range.file) {
+                    files.push(range.file);
+                }
+            }
+        }
+    }
+
+    fn add_summary(&mut self, summary: &ModuleSummary) {
+        self.add(&summary.declarations, &summary.open, summary.unknown);
+        for import in &summary.imports {
+            if let crate::module::ModuleRef::Inline { summary, .. } = import {
+                self.add_summary(summary);
+            }
+        }
+    }
+
+    /// All declarations, sorted by path.
+    pub fn all(&self) -> Vec<(OptionPath, &Declaration)> {
+        let mut out = Vec::new();
+        self.root.walk(&mut Vec::new(), &mut out);
+        out
+    }
+
+    /// Whether `prefix.enable` is declared as a boolean by the repo: the
+    /// repo then owns `prefix` (Nix refuses two declarations of one option,
+    /// so nothing upstream declares options there).
+    pub fn owns_by_enable(&self, prefix: &[&str]) -> bool {
+        let mut names: Vec<&str> = prefix.to_vec();
+        names.push("enable");
+        let (node, _) = self.root.find(&names);
+        node.and_then(Trie::declaration).is_some_and(|decl| {
+            matches!(decl.kind, DeclKind::EnableOption | DeclKind::Option)
+                && decl.ty == TypeData::Bool
+                && decl.path.iter().all(|s| matches!(s, Segment::Name(_)))
+        })
+    }
+}
+
+/// Options visible to one host: those its module closure declares.
+#[salsa::tracked(returns(ref))]
+pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex> {
+    let closure = host_closure(db, key);
+    let mut index = OptionIndex::default();
+    for file in &closure.files {
+        let (declarations, open, unknown) = &**module_declarations(db, *file);
+        index.add(declarations, open, *unknown);
+    }
+    for summary in &closure.inline {
+        index.add(&summary.declarations, &summary.open, summary.unknown);
+    }
+    Arc::new(index)
+}
+
+/// Every option the repo declares anywhere (every file evaluated as a
+/// module, plus inline modules of hosts).
+#[salsa::tracked(returns(ref))]
+pub fn repo_options(db: &dyn Db) -> Arc<OptionIndex> {
+    let mut index = OptionIndex::default();
+    for file in module_files(db) {
+        let (declarations, open, unknown) = &**module_declarations(db, file);
+        // A file that is not a module (a package, a lib) evaluates to
+        // something unknown; that says nothing about options.
+        if declarations.is_empty() && open.is_empty() {
+            continue;
+        }
+        index.add(declarations, open, *unknown && !declarations.is_empty());
+    }
+    for host in &crate::hosts::hosts(db).hosts {
+        for root in &host.roots {
+            if let crate::module::ModuleRef::Inline { summary, .. } = root {
+                index.add_summary(summary);
+            }
+        }
+    }
+    Arc::new(index)
+}
+
+/// Files that may be modules: every `.nix` file except `flake.nix`.
+pub fn module_files(db: &dyn Db) -> Vec<SourceFile> {
+    let flake = crate::flake::flake_file(db);
+    db.workspace()
+        .files(db)
+        .values()
+        .copied()
+        .filter(|file| Some(*file) != flake)
+        .collect()
+}

@@ -1,0 +1,315 @@
+//! IDE layer: a plain-data API over the analysis. Offsets in, ranges and
+//! labels out. Knows nothing about LSP or JSON.
+//!
+//! [`AnalysisHost`] owns the database and takes writes; [`Analysis`] is a
+//! snapshot for reads. Every read returns [`Cancellable`]: a write on the
+//! host cancels reads running on older snapshots.
+
+mod listing;
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use flakelens_analysis::check::{self, codes};
+use flakelens_db::{paths, Db, LoadProblem, RootDatabase, Settings, SourceFile};
+use flakelens_syntax::{normalize_newlines, LineIndex, TextRange};
+use salsa::Setter;
+
+pub use flakelens_analysis::check::Severity;
+pub use listing::{HostInfo, ModuleInfo, OptionInfo};
+
+pub type Cancellable<T> = Result<T, salsa::Cancelled>;
+
+/// A range in a file named by VFS path.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FilePosition {
+    pub path: String,
+    pub range: TextRange,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TextFix {
+    pub label: String,
+    pub path: String,
+    pub range: TextRange,
+    pub replacement: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Diagnostic {
+    pub range: TextRange,
+    pub severity: Severity,
+    pub code: &'static str,
+    pub message: String,
+    pub related: Vec<(FilePosition, String)>,
+    pub fixes: Vec<TextFix>,
+}
+
+/// The writable side: owns the database.
+#[derive(Default)]
+pub struct AnalysisHost {
+    db: RootDatabase,
+}
+
+impl AnalysisHost {
+    pub fn new() -> AnalysisHost {
+        AnalysisHost::default()
+    }
+
+    /// Replaces the whole workspace.
+    pub fn load(
+        &mut self,
+        root: String,
+        files: Vec<(String, String)>,
+        problems: Vec<LoadProblem>,
+        settings: Settings,
+    ) {
+        let workspace = self.db.workspace();
+        let mut map = std::collections::BTreeMap::new();
+        for (path, text) in files {
+            let text: Arc<str> = normalize_newlines(&text).into();
+            let existing = workspace.files(&self.db).get(&path).copied();
+            let file = match existing {
+                Some(existing) => {
+                    if **existing.text(&self.db) != *text {
+                        existing.set_text(&mut self.db).to(text);
+                    }
+                    existing
+                }
+                None => SourceFile::new(&self.db, path.clone(), text),
+            };
+            map.insert(path, file);
+        }
+        workspace.set_root(&mut self.db).to(root);
+        workspace.set_files(&mut self.db).to(Arc::new(map));
+        workspace.set_problems(&mut self.db).to(Arc::new(problems));
+        workspace.set_settings(&mut self.db).to(Arc::new(settings));
+    }
+
+    /// Sets one file's text, adding the file if it is new. Returns whether
+    /// anything changed.
+    pub fn set_file_text(&mut self, path: &str, text: &str) -> bool {
+        let text: Arc<str> = normalize_newlines(text).into();
+        let workspace = self.db.workspace();
+        if let Some(file) = workspace.files(&self.db).get(path).copied() {
+            if **file.text(&self.db) == *text {
+                return false;
+            }
+            file.set_text(&mut self.db).to(text);
+            // A file that could not be loaded before now has text.
+            self.clear_problem(path);
+            return true;
+        }
+        let file = SourceFile::new(&self.db, path.to_string(), text);
+        let mut files = (**workspace.files(&self.db)).clone();
+        files.insert(path.to_string(), file);
+        workspace.set_files(&mut self.db).to(Arc::new(files));
+        self.clear_problem(path);
+        true
+    }
+
+    fn clear_problem(&mut self, path: &str) {
+        let workspace = self.db.workspace();
+        if workspace.problems(&self.db).iter().any(|p| p.path == path) {
+            let problems: Vec<LoadProblem> = workspace
+                .problems(&self.db)
+                .iter()
+                .filter(|p| p.path != path)
+                .cloned()
+                .collect();
+            workspace.set_problems(&mut self.db).to(Arc::new(problems));
+        }
+    }
+
+    /// Removes a file (deleted on disk).
+    pub fn remove_file(&mut self, path: &str) -> bool {
+        let workspace = self.db.workspace();
+        if !workspace.files(&self.db).contains_key(path) {
+            return false;
+        }
+        let mut files = (**workspace.files(&self.db)).clone();
+        files.remove(path);
+        workspace.set_files(&mut self.db).to(Arc::new(files));
+        self.clear_problem(path);
+        true
+    }
+
+    /// Records a file that could not be read.
+    pub fn set_problem(&mut self, problem: LoadProblem) {
+        self.remove_file(&problem.path);
+        let workspace = self.db.workspace();
+        let mut problems = (**workspace.problems(&self.db)).clone();
+        problems.retain(|p| p.path != problem.path);
+        problems.push(problem);
+        workspace.set_problems(&mut self.db).to(Arc::new(problems));
+    }
+
+    pub fn root(&self) -> String {
+        self.db.workspace().root(&self.db).clone()
+    }
+
+    /// A read-only snapshot.
+    pub fn analysis(&self) -> Analysis {
+        Analysis {
+            db: self.db.clone(),
+        }
+    }
+
+    /// The database, for tests that look at salsa's query log.
+    pub fn raw_database(&self) -> &RootDatabase {
+        &self.db
+    }
+}
+
+/// A snapshot to read from. Do not keep it across an `.await` or a write:
+/// a write waits until every snapshot is dropped.
+pub struct Analysis {
+    db: RootDatabase,
+}
+
+impl Analysis {
+    fn with_db<T>(&self, f: impl FnOnce(&RootDatabase) -> T) -> Cancellable<T> {
+        salsa::Cancelled::catch(AssertUnwindSafe(|| f(&self.db)))
+    }
+
+    fn file(&self, path: &str) -> Option<SourceFile> {
+        flakelens_db::file_at(&self.db, path)
+    }
+
+    pub fn root(&self) -> String {
+        self.db.workspace().root(&self.db).clone()
+    }
+
+    /// Every file's VFS path, sorted.
+    pub fn files(&self) -> Vec<String> {
+        self.db.workspace().files(&self.db).keys().cloned().collect()
+    }
+
+    /// Paths with a load problem (not in `files`).
+    pub fn problem_paths(&self) -> Vec<String> {
+        self.db
+            .workspace()
+            .problems(&self.db)
+            .iter()
+            .map(|p| p.path.clone())
+            .collect()
+    }
+
+    pub fn file_text(&self, path: &str) -> Option<Arc<str>> {
+        Some(self.file(path)?.text(&self.db).clone())
+    }
+
+    pub fn line_index(&self, path: &str) -> Cancellable<Option<Arc<LineIndex>>> {
+        self.with_db(|db| {
+            let file = flakelens_db::file_at(db, path)?;
+            Some(flakelens_db::line_index(db, file).clone())
+        })
+    }
+
+    /// Diagnostics for one file: syntax errors, load problems and what the
+    /// module analysis finds there.
+    pub fn diagnostics(&self, path: &str) -> Cancellable<Vec<Diagnostic>> {
+        self.with_db(|db| file_diagnostics(db, path))
+    }
+
+    /// Diagnostics of every file that has some, sorted by path.
+    pub fn workspace_diagnostics(&self) -> Cancellable<Vec<(String, Vec<Diagnostic>)>> {
+        self.with_db(|db| {
+            let mut paths: Vec<String> = db.workspace().files(db).keys().cloned().collect();
+            paths.extend(db.workspace().problems(db).iter().map(|p| p.path.clone()));
+            paths.sort();
+            paths.dedup();
+            paths
+                .into_iter()
+                .map(|path| {
+                    let diagnostics = file_diagnostics(db, &path);
+                    (path, diagnostics)
+                })
+                .filter(|(_, diagnostics)| !diagnostics.is_empty())
+                .collect()
+        })
+    }
+
+    pub fn hosts(&self) -> Cancellable<Vec<HostInfo>> {
+        self.with_db(listing::hosts)
+    }
+
+    /// Options the repo declares; with a host, those visible to that host.
+    pub fn options(&self, host: Option<&str>) -> Cancellable<Option<Vec<OptionInfo>>> {
+        self.with_db(|db| listing::options(db, host))
+    }
+}
+
+fn file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for problem in db.workspace().problems(db).iter() {
+        if problem.path == path {
+            out.push(Diagnostic {
+                range: TextRange::empty(0.into()),
+                severity: Severity::Error,
+                code: codes::UNREADABLE_FILE,
+                message: problem.message.clone(),
+                related: Vec::new(),
+                fixes: Vec::new(),
+            });
+        }
+    }
+    let Some(file) = flakelens_db::file_at(db, path) else {
+        return out;
+    };
+    for error in &flakelens_db::parse(db, file).errors {
+        out.push(Diagnostic {
+            range: error.range,
+            severity: Severity::Error,
+            code: codes::SYNTAX_ERROR,
+            message: error.message.clone(),
+            related: Vec::new(),
+            fixes: Vec::new(),
+        });
+    }
+    for diagnostic in check::workspace_diagnostics(db).iter() {
+        if diagnostic.range.file != file {
+            continue;
+        }
+        out.push(convert(db, diagnostic));
+    }
+    out.sort_by_key(|d| (d.range.start(), d.range.end(), d.code));
+    out
+}
+
+fn convert(db: &dyn Db, diagnostic: &check::Diagnostic) -> Diagnostic {
+    Diagnostic {
+        range: diagnostic.range.range,
+        severity: diagnostic.severity,
+        code: diagnostic.code,
+        message: diagnostic.message.clone(),
+        related: diagnostic
+            .related
+            .iter()
+            .map(|(range, message)| {
+                (
+                    FilePosition {
+                        path: range.file.path(db).clone(),
+                        range: range.range,
+                    },
+                    message.clone(),
+                )
+            })
+            .collect(),
+        fixes: diagnostic
+            .fixes
+            .iter()
+            .map(|fix| TextFix {
+                label: fix.label.clone(),
+                path: fix.range.file.path(db).clone(),
+                range: fix.range.range,
+                replacement: fix.replacement.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// A path relative to the workspace root, for display.
+pub fn display_path(root: &str, path: &str) -> String {
+    paths::relative_to(path, root).to_string()
+}

@@ -1,0 +1,186 @@
+//! Command-line interface: `check`, `options`, `hosts`, `lsp`.
+
+mod render;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use flakelens_ide::{AnalysisHost, Severity};
+
+use crate::load;
+
+#[derive(Parser, Debug)]
+#[command(name = "flakelens", version, about = "Static analysis and a language server for Nix flake repositories")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Report problems in the workspace(s) holding PATHs (default: .).
+    Check {
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+        /// Exit with 1 on warnings too.
+        #[arg(long)]
+        deny_warnings: bool,
+    },
+    /// List the options the repository declares.
+    Options {
+        path: Option<PathBuf>,
+        /// Only the options visible to this host.
+        #[arg(long)]
+        host: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the hosts of the flake and their module closures.
+    Hosts {
+        path: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the Language Server Protocol over stdio.
+    Lsp,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    match cli.command {
+        Command::Lsp => crate::lsp::run_stdio(),
+        command => crate::on_analysis_thread(move || match run_batch(command) {
+            Ok(code) => code,
+            Err(message) => {
+                eprintln!("flakelens: {message}");
+                ExitCode::from(2)
+            }
+        }),
+    }
+}
+
+/// A loaded workspace and the files the user asked about (None = all).
+struct Loaded {
+    host: AnalysisHost,
+    only: Option<Vec<String>>,
+}
+
+fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
+    let paths: Vec<PathBuf> = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    let mut loaded: Vec<(PathBuf, Loaded)> = Vec::new();
+    for path in paths {
+        let metadata = std::fs::metadata(&path)
+            .map_err(|error| format!("{}: {error}", path.display()))?;
+        let root = load::find_root(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let only_file = metadata.is_file().then(|| {
+            load::vfs_path(&std::fs::canonicalize(&path).unwrap_or(path.clone()))
+        });
+        if let Some((_, existing)) = loaded.iter_mut().find(|(r, _)| *r == root) {
+            match (&mut existing.only, only_file) {
+                (Some(only), Some(file)) => only.push(file),
+                (only, _) => *only = None,
+            }
+            continue;
+        }
+        let workspace = load::load_workspace(&root)
+            .map_err(|error| format!("{}: {error}", root.display()))?;
+        let mut host = AnalysisHost::new();
+        host.load(workspace.root, workspace.files, workspace.problems, workspace.settings);
+        loaded.push((
+            root,
+            Loaded {
+                host,
+                only: only_file.map(|file| vec![file]),
+            },
+        ));
+    }
+    Ok(loaded.into_iter().map(|(_, loaded)| loaded).collect())
+}
+
+fn single_workspace(path: Option<PathBuf>) -> Result<AnalysisHost, String> {
+    let paths: Vec<PathBuf> = path.into_iter().collect();
+    let mut loaded = load_workspaces(&paths)?;
+    Ok(loaded.remove(0).host)
+}
+
+fn cancelled<T>(result: flakelens_ide::Cancellable<T>) -> Result<T, String> {
+    result.map_err(|_| "analysis was cancelled".to_string())
+}
+
+fn run_batch(command: Command) -> Result<ExitCode, String> {
+    match command {
+        Command::Check {
+            paths,
+            format,
+            deny_warnings,
+        } => {
+            let workspaces = load_workspaces(&paths)?;
+            let mut report = render::Report::default();
+            for workspace in &workspaces {
+                let analysis = workspace.host.analysis();
+                let mut diagnostics = cancelled(analysis.workspace_diagnostics())?;
+                if let Some(only) = &workspace.only {
+                    diagnostics.retain(|(path, _)| only.contains(path));
+                }
+                report.add(&analysis, diagnostics);
+            }
+            let colour = format == Format::Human && std::io::stdout().is_terminal();
+            match format {
+                Format::Human => report.print_human(colour),
+                Format::Json => report.print_json(),
+            }
+            let failed = report.errors > 0 || (deny_warnings && report.warnings > 0);
+            Ok(if failed {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+        Command::Options { path, host, json } => {
+            let workspace = single_workspace(path)?;
+            let analysis = workspace.analysis();
+            let Some(options) = cancelled(analysis.options(host.as_deref()))? else {
+                return Err(format!("no host named {}", host.unwrap_or_default()));
+            };
+            render::print_options(&analysis, &options, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Hosts { path, json } => {
+            let workspace = single_workspace(path)?;
+            let analysis = workspace.analysis();
+            let hosts = cancelled(analysis.hosts())?;
+            render::print_hosts(&analysis, &hosts, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lsp => unreachable!("handled before"),
+    }
+}
+
+pub(crate) fn severity_name(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    }
+}
+
+pub(crate) fn relative(root: &str, path: &str) -> String {
+    let shown = flakelens_ide::display_path(root, path);
+    if Path::new(&shown).is_absolute() {
+        path.to_string()
+    } else {
+        shown
+    }
+}

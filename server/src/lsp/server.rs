@@ -1,0 +1,431 @@
+//! The tower-lsp backend.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use flakelens_ide::{Analysis, AnalysisHost, Severity};
+use flakelens_syntax::PositionEncoding;
+use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp::lsp_types::*;
+use tower_lsp::{Client, LanguageServer, LspService, Server};
+
+use super::convert;
+
+/// An open document: its version and text as the editor has it.
+struct Document {
+    version: i32,
+    text: String,
+}
+
+struct State {
+    host: AnalysisHost,
+    documents: HashMap<String, Document>,
+    encoding: PositionEncoding,
+    root: Option<std::path::PathBuf>,
+    /// Files that had diagnostics last time (to clear them).
+    published: std::collections::HashSet<String>,
+    /// Bumped on every change; diagnostics computed for an older
+    /// generation are not published.
+    generation: u64,
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+}
+
+pub async fn serve<I, O>(stdin: I, stdout: O)
+where
+    I: tokio::io::AsyncRead + Unpin,
+    O: tokio::io::AsyncWrite,
+{
+    let (service, socket) = LspService::new(|client| Backend {
+        client,
+        state: Arc::new(Mutex::new(State {
+            host: AnalysisHost::new(),
+            documents: HashMap::new(),
+            encoding: PositionEncoding::Utf16,
+            root: None,
+            published: Default::default(),
+            generation: 0,
+        })),
+    });
+    Server::new(stdin, stdout, socket).serve(service).await;
+}
+
+fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
+    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn content_modified() -> Error {
+    Error {
+        code: ErrorCode::ServerError(-32801),
+        message: "content modified".into(),
+        data: None,
+    }
+}
+
+impl Backend {
+    /// Runs a read on a snapshot, off the async runtime. Panics become an
+    /// error response; cancellation becomes ContentModified.
+    async fn read<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Analysis, PositionEncoding) -> flakelens_ide::Cancellable<T> + Send + 'static,
+    ) -> Result<T> {
+        let (analysis, encoding) = {
+            let state = lock(&self.state);
+            (state.host.analysis(), state.encoding)
+        };
+        let result = tokio::task::spawn_blocking(move || {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&analysis, encoding)))
+        })
+        .await;
+        match result {
+            Ok(Ok(Ok(value))) => Ok(value),
+            Ok(Ok(Err(_cancelled))) => Err(content_modified()),
+            Ok(Err(panic)) => {
+                let message = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "unknown panic".into());
+                tracing::error!("request panicked: {message}");
+                Err(Error::internal_error())
+            }
+            Err(error) => {
+                tracing::error!("request task failed: {error}");
+                Err(Error::internal_error())
+            }
+        }
+    }
+
+    /// Publishes diagnostics for every file that has (or had) some.
+    async fn publish_all(&self) {
+        let generation = lock(&self.state).generation;
+        let result = self
+            .read(|analysis, encoding| {
+                let all = analysis.workspace_diagnostics()?;
+                let mut out = Vec::new();
+                for (path, diagnostics) in all {
+                    let Some(index) = analysis.line_index(&path)? else {
+                        // Unreadable file: report at the start.
+                        out.push((path, diagnostics.iter().map(|d| to_lsp(d, None, encoding)).collect()));
+                        continue;
+                    };
+                    let converted = diagnostics
+                        .iter()
+                        .map(|d| to_lsp(d, Some(&index), encoding))
+                        .collect();
+                    out.push((path, converted));
+                }
+                Ok(out)
+            })
+            .await;
+        let Ok(per_file) = result else {
+            return;
+        };
+        let (stale, versions) = {
+            let mut state = lock(&self.state);
+            if state.generation != generation {
+                // A newer change will publish.
+                return;
+            }
+            let now: std::collections::HashSet<String> =
+                per_file.iter().map(|(path, _): &(String, Vec<Diagnostic>)| path.clone()).collect();
+            let stale: Vec<String> = state.published.difference(&now).cloned().collect();
+            state.published = now;
+            let versions: HashMap<String, i32> = state
+                .documents
+                .iter()
+                .map(|(path, document)| (path.clone(), document.version))
+                .collect();
+            (stale, versions)
+        };
+        for path in stale {
+            if let Some(uri) = convert::uri_of(&path) {
+                self.client
+                    .publish_diagnostics(uri, Vec::new(), versions.get(&path).copied())
+                    .await;
+            }
+        }
+        for (path, diagnostics) in per_file {
+            if let Some(uri) = convert::uri_of(&path) {
+                self.client
+                    .publish_diagnostics(uri, diagnostics, versions.get(&path).copied())
+                    .await;
+            }
+        }
+    }
+
+    /// Loads the workspace from disk, keeping open documents' texts.
+    async fn load_workspace(&self) {
+        let Some(root) = lock(&self.state).root.clone() else {
+            return;
+        };
+        let token = NumberOrString::String("flakelens/index".into());
+        let progress = self
+            .client
+            .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
+                token: token.clone(),
+            })
+            .await
+            .is_ok();
+        if progress {
+            self.client
+                .send_notification::<notification::Progress>(ProgressParams {
+                    token: token.clone(),
+                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::Begin(
+                        WorkDoneProgressBegin {
+                            title: "flakelens: indexing".into(),
+                            cancellable: Some(false),
+                            message: Some(root.display().to_string()),
+                            percentage: None,
+                        },
+                    )),
+                })
+                .await;
+        }
+        let loaded = tokio::task::spawn_blocking(move || {
+            let root = crate::load::find_root(&root).unwrap_or(root);
+            crate::load::load_workspace(&root)
+        })
+        .await;
+        match loaded {
+            Ok(Ok(workspace)) => {
+                let mut state = lock(&self.state);
+                let mut files = workspace.files;
+                for (path, text) in files.iter_mut() {
+                    if let Some(document) = state.documents.get(path) {
+                        *text = document.text.clone();
+                    }
+                }
+                let open: Vec<(String, String)> = state
+                    .documents
+                    .iter()
+                    .filter(|(path, _)| !files.iter().any(|(p, _)| p == *path))
+                    .map(|(path, document)| (path.clone(), document.text.clone()))
+                    .collect();
+                files.extend(open);
+                state.generation += 1;
+                state
+                    .host
+                    .load(workspace.root, files, workspace.problems, workspace.settings);
+            }
+            Ok(Err(error)) => {
+                self.client
+                    .log_message(MessageType::WARNING, format!("flakelens: cannot load the workspace: {error}"))
+                    .await;
+            }
+            Err(error) => tracing::error!("loading failed: {error}"),
+        }
+        if progress {
+            self.client
+                .send_notification::<notification::Progress>(ProgressParams {
+                    token,
+                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(WorkDoneProgressEnd {
+                        message: Some("done".into()),
+                    })),
+                })
+                .await;
+        }
+        self.publish_all().await;
+    }
+}
+
+fn to_lsp(
+    diagnostic: &flakelens_ide::Diagnostic,
+    index: Option<&flakelens_syntax::LineIndex>,
+    encoding: PositionEncoding,
+) -> Diagnostic {
+    let range = index
+        .map(|index| convert::range(index, diagnostic.range, encoding))
+        .unwrap_or_default();
+    Diagnostic {
+        range,
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_string())),
+        source: Some("flakelens".into()),
+        message: diagnostic.message.clone(),
+        ..Diagnostic::default()
+    }
+}
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let offered = params
+            .capabilities
+            .general
+            .as_ref()
+            .and_then(|general| general.position_encodings.clone())
+            .unwrap_or_default();
+        let encoding = if offered.contains(&PositionEncodingKind::UTF8) {
+            PositionEncoding::Utf8
+        } else {
+            PositionEncoding::Utf16
+        };
+        #[allow(deprecated)]
+        let root = params
+            .workspace_folders
+            .as_ref()
+            .and_then(|folders| folders.first())
+            .and_then(|folder| folder.uri.to_file_path().ok())
+            .or_else(|| params.root_uri.as_ref().and_then(|uri| uri.to_file_path().ok()))
+            .or_else(|| params.root_path.as_ref().map(std::path::PathBuf::from));
+        {
+            let mut state = lock(&self.state);
+            state.encoding = encoding;
+            state.root = root;
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(match encoding {
+                    PositionEncoding::Utf8 => PositionEncodingKind::UTF8,
+                    _ => PositionEncodingKind::UTF16,
+                }),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: Some(TextDocumentSyncSaveOptions::Supported(true)),
+                        ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                ..ServerCapabilities::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "flakelens".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        self.load_workspace().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return;
+        };
+        {
+            let mut state = lock(&self.state);
+            state.documents.insert(
+                path.clone(),
+                Document {
+                    version: params.text_document.version,
+                    text: params.text_document.text.clone(),
+                },
+            );
+            state.generation += 1;
+            state.host.set_file_text(&path, &params.text_document.text);
+        }
+        self.publish_all().await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return;
+        };
+        {
+            let mut state = lock(&self.state);
+            let encoding = state.encoding;
+            let Some(document) = state.documents.get_mut(&path) else {
+                return;
+            };
+            if params.text_document.version <= document.version {
+                tracing::warn!("ignoring out-of-order change to {path}");
+                return;
+            }
+            let mut text = std::mem::take(&mut document.text);
+            for change in params.content_changes {
+                match change.range {
+                    None => text = change.text,
+                    Some(range) => {
+                        // Positions refer to the text as the editor has it;
+                        // apply them to that text, not the normalised one.
+                        let index = flakelens_syntax::LineIndex::new(text.as_str().into());
+                        let start = convert::offset(&index, range.start, encoding);
+                        let end = convert::offset(&index, range.end, encoding);
+                        match (start, end) {
+                            (Some(start), Some(end)) if start <= end => {
+                                text.replace_range(usize::from(start)..usize::from(end), &change.text);
+                            }
+                            _ => tracing::warn!("change with an invalid range ignored: {range:?}"),
+                        }
+                    }
+                }
+            }
+            document.version = params.text_document.version;
+            document.text = text.clone();
+            state.generation += 1;
+            state.host.set_file_text(&path, &text);
+        }
+        self.publish_all().await;
+    }
+
+    async fn did_save(&self, _: DidSaveTextDocumentParams) {}
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return;
+        };
+        let on_disk = std::path::PathBuf::from(&path);
+        {
+            let mut state = lock(&self.state);
+            state.documents.remove(&path);
+        }
+        // The file on disk is the truth again.
+        let disk = tokio::task::spawn_blocking(move || crate::load::read_nix_file(&on_disk)).await;
+        {
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            match disk {
+                Ok(Ok(text)) => {
+                    state.host.set_file_text(&path, &text);
+                }
+                _ => {
+                    state.host.remove_file(&path);
+                }
+            }
+        }
+        self.publish_all().await;
+    }
+
+    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {}
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let mut changed = false;
+        for event in params.changes {
+            let Some(path) = convert::path_of(&event.uri) else {
+                continue;
+            };
+            if !path.ends_with(".nix") || lock(&self.state).documents.contains_key(&path) {
+                continue;
+            }
+            let disk_path = std::path::PathBuf::from(&path);
+            let read = tokio::task::spawn_blocking(move || crate::load::read_nix_file(&disk_path)).await;
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            changed = true;
+            match (event.typ, read) {
+                (FileChangeType::DELETED, _) | (_, Ok(Err(_))) | (_, Err(_)) => {
+                    state.host.remove_file(&path);
+                }
+                (_, Ok(Ok(text))) => {
+                    state.host.set_file_text(&path, &text);
+                }
+            }
+        }
+        if changed {
+            self.publish_all().await;
+        }
+    }
+}
