@@ -357,35 +357,46 @@ fn load_settings(root: &Path, vfs_root: &str) -> (Settings, Option<LoadProblem>)
                 Settings::default(),
                 problem(format!(
                     "invalid {SETTINGS_FILE}{location}: {}",
-                    err.message().trim()
+                    single_line(err.message())
                 )),
             );
         }
     };
 
     let mut package_directories = Vec::new();
+    let mut invalid = Vec::new();
     for directory in parsed.packages.directories {
+        // `None` only when `..` climbs above `/`.
         match flakelens_db::paths::join(vfs_root, &directory) {
-            Some(path) => {
-                if !package_directories.contains(&path) {
-                    package_directories.push(path);
-                }
-            }
-            None => {
-                // `..` climbing above `/`: keep the other settings, report it.
-                return (
-                    Settings { package_directories },
-                    problem(format!("invalid {SETTINGS_FILE}: package directory `{directory}` is not a valid path")),
-                );
-            }
+            Some(path) if !package_directories.contains(&path) => package_directories.push(path),
+            Some(_) => {}
+            None => invalid.push(format!("`{directory}`")),
         }
     }
+    let problem = if invalid.is_empty() {
+        None
+    } else {
+        problem(format!(
+            "invalid {SETTINGS_FILE}: package directory {} is not a valid path; ignored",
+            invalid.join(", ")
+        ))
+    };
     (
         Settings {
             package_directories,
         },
-        None,
+        problem,
     )
+}
+
+/// Joins the lines of a multi-line message with "; ".
+fn single_line(message: &str) -> String {
+    let lines: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    lines.join("; ")
 }
 
 /// 1-based line and column (in characters) of a byte offset.
@@ -643,16 +654,31 @@ mod tests {
             problem.message
         );
 
+        // Multi-line toml messages are flattened to one line.
         dir.write("flakelens.toml", "[packages\n");
         let loaded = load_workspace(&dir.path).unwrap();
         assert_eq!(loaded.settings, Settings::default());
         assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        let message = &loaded.problems[0].message;
         assert!(
-            loaded.problems[0]
-                .message
-                .starts_with("invalid flakelens.toml"),
-            "{}",
-            loaded.problems[0].message
+            message.starts_with("invalid flakelens.toml at line 1"),
+            "{message}"
+        );
+        assert!(!message.contains('\n'), "{message}");
+
+        // A directory climbing above `/` is reported; the others are kept.
+        let ups = "../".repeat(dir.path.components().count() + 1);
+        dir.write(
+            "flakelens.toml",
+            format!("[packages]\ndirectories = [\"pkgs\", \"{ups}x\"]\n"),
+        );
+        let loaded = load_workspace(&dir.path).unwrap();
+        assert_eq!(loaded.settings.package_directories, vec![dir.vfs("pkgs")]);
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        assert!(
+            loaded.problems[0].message.contains("is not a valid path"),
+            "{:?}",
+            loaded.problems
         );
     }
 

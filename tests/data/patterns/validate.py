@@ -30,8 +30,9 @@ Checks made here:
 2. annotations: well-formed (anything that looks like an attempted
    annotation but does not match is an error), a known code with its
    severity, pointing at a non-empty span of the previous code line, the span
-   neither starting nor ending with whitespace, and the `#` at or before the
-   first caret;
+   neither starting nor ending with whitespace nor cutting an identifier,
+   number or path in two (the `#` is at or before the first caret by
+   construction);
 3. every `.nix` file is written to a temp dir and parsed with
    `nix-instantiate --parse`: files carrying a `syntax-error` annotation must
    fail to parse, every other file must parse, and must parse to the same
@@ -42,7 +43,12 @@ Checks made here:
    `missing-*` code points at the literal, and except paths containing an
    interpolation; a path annotated `missing-*` must really be missing (for
    missing-import / missing-package-file a directory without default.nix
-   counts as missing).
+   counts as missing);
+5. a `.toml` file (only /flakelens.toml so far) must be valid TOML; any
+   other non-.nix file is rejected.
+
+Exit status 0 when everything passes.  Needs python3 (3.11+, for tomllib)
+and nix-instantiate on PATH (Debian: `apt-get install nix-bin`).
 """
 
 import os
@@ -134,8 +140,12 @@ def normalise(vpath):
 def check_annotations(name, vpath, body, errors):
     """Returns (annotations, code_lines) for one file.
 
-    annotations: list of dict(lineno, code, severity, start, end, target_index, text)
-    code_lines: the file's lines with annotation lines removed, as (fixture_lineno, text)
+    annotations: list of dicts with lineno (of the annotation in the fixture),
+      code, severity, start/end (column range, end exclusive), target (index
+      into code_lines), target_lineno (fixture line of the target) and span
+      (the text the carets cover).
+    code_lines: the file's lines with annotation lines removed, as
+      (fixture_lineno, text).
     """
     annotations = []
     code_lines = []
@@ -188,8 +198,11 @@ def check_annotations(name, vpath, body, errors):
 
 
 def nix_parse(path):
-    proc = subprocess.run(["nix-instantiate", "--parse", path],
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        proc = subprocess.run(["nix-instantiate", "--parse", path],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    except FileNotFoundError:
+        sys.exit("validate.py: nix-instantiate not found (apt-get install nix-bin)")
     return proc.returncode, proc.stdout, proc.stderr
 
 
@@ -200,10 +213,10 @@ def string_mask(text):
     mask = [False] * len(text)
     i = 0
     n = len(text)
-    stack = []  # 'code' | 'str' | 'ind' ; braces depth per code level
-    mode = "code"
-    depth_stack = []
-    depth = 0
+    mode = "code"     # "code", "str" ("...") or "ind" (''...'')
+    stack = []        # modes to return to when a string / interpolation ends
+    depth_stack = []  # brace depth at which each open string / interpolation began
+    depth = 0         # brace depth in code
     while i < n:
         ch = text[i]
         if mode == "code":

@@ -209,8 +209,13 @@ fn walk(
             }
             None => {
                 let under_option = node.is_some_and(|node| !node.decls.is_empty());
-                if !open && !under_option {
-                    missing_option(cx, entry, path);
+                if open || under_option {
+                    // Unseen declarations, or values of an option.
+                } else if !missing_option(cx, entry, path) {
+                    // Not owned by the repo here; deeper paths may be.
+                    if let DefKind::Attrs { entries, .. } = &entry.value.kind {
+                        walk(cx, None, false, entries, path);
+                    }
                 }
             }
         }
@@ -218,27 +223,50 @@ fn walk(
     }
 }
 
-/// A definition whose path the host's index does not have.
-fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) {
-    let names: Vec<&str> = path.iter().map(String::as_str).collect();
-    let Some(range) = entry.path_range.or(entry.key) else {
-        return;
-    };
-    if !owned(cx, &names) {
-        return;
+/// The path as written in one binding: `my.bakcup.enable` when the entry
+/// `bakcup` came from `my.bakcup.enable = true;`.
+fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
+    let mut full = path.to_vec();
+    let mut current = entry;
+    loop {
+        match &current.value.kind {
+            DefKind::Attrs { entries, .. }
+                if entries.len() == 1 && entries[0].path_range == current.path_range =>
+            {
+                current = &entries[0];
+                full.push(current.name.clone());
+            }
+            _ => return full,
+        }
     }
+}
+
+/// A definition whose path the host's index does not have. Returns whether
+/// the path lies in a namespace the repo owns (reported or not).
+fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bool {
+    let names: Vec<&str> = path.iter().map(String::as_str).collect();
+    if !owned(cx, &names) {
+        return false;
+    }
+    let Some(range) = entry.path_range.or(entry.key) else {
+        return true;
+    };
     // The repo-wide view must also be sure nothing unseen is there.
     let (repo_node, repo_open) = cx.repo.root.find(&names);
     if repo_open {
-        return;
+        return true;
     }
+    let written = written_path(entry, path);
     if let Some(repo_node) = repo_node {
         // Declared somewhere in the repo, but not in this host's closure.
-        if cx.closure.unknown || repo_node.decls.is_empty() {
-            return;
+        if cx.closure.unknown {
+            return true;
         }
-        let Some(decl) = repo_node.declaration() else {
-            return;
+        // Declared below this path (a namespace) or at it.
+        let mut below = Vec::new();
+        repo_node.walk(&mut Vec::new(), &mut below);
+        let Some((_, decl)) = below.first() else {
+            return true;
         };
         let declared_in = decl
             .decl
@@ -254,7 +282,7 @@ fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) {
             code: codes::OPTION_NOT_IMPORTED,
             message: format!(
                 "{} is declared in {declared_in}, which {host} does not import",
-                path.join(".")
+                written.join(".")
             ),
             related: decl
                 .decl
@@ -262,7 +290,7 @@ fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) {
                 .unwrap_or_default(),
             fixes: Vec::new(),
         });
-        return;
+        return true;
     }
     // Suggest the closest sibling option name.
     let parent_names = &names[..names.len() - 1];
@@ -277,11 +305,11 @@ fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) {
             }),
         )
     });
-    let mut message = format!("{} is not an option", path.join("."));
+    let mut message = format!("{} is not an option", written.join("."));
     let mut fixes = Vec::new();
     if let Some(suggestion) = &suggestion {
-        let mut suggested: Vec<&str> = parent_names.to_vec();
-        suggested.push(suggestion);
+        let mut suggested: Vec<String> = written.clone();
+        suggested[names.len() - 1] = suggestion.clone();
         message.push_str(&format!("; did you mean {}?", suggested.join(".")));
         if let Some(key) = entry.key {
             fixes.push(Fix {
@@ -299,6 +327,7 @@ fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) {
         related: Vec::new(),
         fixes,
     });
+    true
 }
 
 /// Whether the repo owns the namespace of `names` completely: some prefix
@@ -374,7 +403,7 @@ fn duplicate_declarations(cx: &mut HostContext) {
             continue;
         }
         let first = plain[0];
-        let Some(range) = decl.key.or(decl.decl) else {
+        let Some(range) = decl.path_range.or(decl.key).or(decl.decl) else {
             continue;
         };
         cx.out.push(Diagnostic {
@@ -401,6 +430,24 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     for host in &set.hosts {
         for root in &host.roots {
             if let ModuleRef::Missing { path, site: Some(site) } = root {
+                // The host's own file (its path names the host) is a
+                // warning about the host list; any other entry of the
+                // modules list is a broken import.
+                if !path.contains(host.name.as_str()) {
+                    out.push(Diagnostic {
+                        range: *site,
+                        severity: Severity::Error,
+                        code: codes::MISSING_IMPORT,
+                        message: format!(
+                            "module {} of host {} does not exist",
+                            display_file(db, path),
+                            host.name
+                        ),
+                        related: Vec::new(),
+                        fixes: Vec::new(),
+                    });
+                    continue;
+                }
                 out.push(Diagnostic {
                     range: *site,
                     severity: Severity::Warning,

@@ -147,6 +147,8 @@ pub struct Declaration {
     pub decl: Option<FileRange>,
     /// The option's name where it was written.
     pub key: Option<FileRange>,
+    /// The whole attribute path of the binding that declared it.
+    pub path_range: Option<FileRange>,
 }
 
 /// Where a module in an `imports` (or `modules`) list points.
@@ -283,7 +285,10 @@ pub fn module_ref(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) ->
     let value = ev.force(thunk);
     match value {
         Value::Path(path) => path_ref(ev, &path, site),
-        Value::Str(path) if path.starts_with('/') => path_ref(ev, &path, site),
+        Value::Str(path) if path.starts_with('/') => match flakelens_db::paths::join("/", &path) {
+            Some(normalised) => path_ref(ev, &normalised, site),
+            None => ModuleRef::Unknown { site },
+        },
         Value::ExternalModule(description) => ModuleRef::External {
             description: description.to_string(),
             site,
@@ -374,7 +379,7 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
         }
     }
     if let Some(options) = attrs.get("options") {
-        walk_options(ev, &options.value, options.key, &mut Vec::new(), &mut summary, 0);
+        walk_options(ev, &options.value, (options.key, options.path_range()), &mut Vec::new(), &mut summary, 0);
     }
     if let Some(freeform) = attrs.get("freeformType") {
         let _ = freeform;
@@ -438,6 +443,7 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
             alias_of: to.clone(),
             decl: attrs.origin,
             key: attrs.origin,
+            path_range: attrs.origin,
         });
     }
 }
@@ -460,7 +466,7 @@ const MAX_OPTION_DEPTH: usize = 32;
 fn walk_options(
     ev: &Evaluator,
     thunk: &Thunk,
-    key: Option<FileRange>,
+    key: (Option<FileRange>, Option<FileRange>),
     path: &mut OptionPath,
     summary: &mut ModuleSummary,
     submodule_depth: u32,
@@ -480,7 +486,7 @@ fn walk_options(
             }
             for (name, entry) in &attrs.entries {
                 path.push(Segment::Name(name.to_string()));
-                walk_options(ev, &entry.value, entry.key, path, summary, submodule_depth);
+                walk_options(ev, &entry.value, (entry.key, entry.path_range()), path, summary, submodule_depth);
                 path.pop();
             }
         }
@@ -491,7 +497,7 @@ fn walk_options(
 fn declare(
     ev: &Evaluator,
     attrs: &Attrs,
-    key: Option<FileRange>,
+    (key, path_range): (Option<FileRange>, Option<FileRange>),
     path: &mut OptionPath,
     summary: &mut ModuleSummary,
     submodule_depth: u32,
@@ -541,6 +547,7 @@ fn declare(
         alias_of: None,
         decl: attrs.origin,
         key,
+        path_range,
     });
     // Sub-options of submodule types.
     if let Some(ty) = type_value {
@@ -618,7 +625,7 @@ fn submodule_options(
         summary.open.push(path.clone());
     }
     if let Some(options) = attrs.get("options") {
-        walk_options(ev, &options.value, options.key, path, summary, depth);
+        walk_options(ev, &options.value, (options.key, options.path_range()), path, summary, depth);
     }
     if let Some(imports) = attrs.get("imports") {
         match ev.force(&imports.value) {

@@ -16,7 +16,7 @@ use std::rc::Rc;
 
 use flakelens_db::{paths, Db, SourceFile};
 use flakelens_syntax::ast::{self, HasEntry};
-use flakelens_syntax::{TextRange, TextSize};
+use flakelens_syntax::TextRange;
 use rowan::ast::AstNode;
 
 pub use value::*;
@@ -91,9 +91,17 @@ impl<'db> Evaluator<'db> {
     }
 
     pub fn thunk(&self, expr: ast::Expr, env: Env, file: SourceFile) -> Thunk {
+        // Ranges point inside parentheses: `(-3)` is reported at `-3`.
+        let mut located = expr.clone();
+        while let ast::Expr::Paren(paren) = &located {
+            match paren.expr() {
+                Some(inner) => located = inner,
+                None => break,
+            }
+        }
         let loc = Some(FileRange {
             file,
-            range: expr.syntax().text_range(),
+            range: located.syntax().text_range(),
         });
         let thunk = Thunk(Rc::new(ThunkCell {
             state: RefCell::new(ThunkState::Pending { expr, env, file }),
@@ -1026,7 +1034,7 @@ impl<'db> Evaluator<'db> {
                             AttrEntry {
                                 value,
                                 key,
-                                path_start: None,
+                                path_range: key,
                             },
                         );
                     }
@@ -1035,9 +1043,9 @@ impl<'db> Evaluator<'db> {
                     let (Some(path), Some(value)) = (binding.attrpath(), binding.value()) else {
                         continue;
                     };
-                    let path_start = path.syntax().text_range().start();
+                    let path_range = path.syntax().text_range();
                     let segments: Vec<ast::Attr> = path.attrs().collect();
-                    self.insert_path(attrs, &segments, path_start, value, env, inherit_env, file);
+                    self.insert_path(attrs, &segments, path_range, value, env, inherit_env, file);
                 }
             }
         }
@@ -1050,7 +1058,7 @@ impl<'db> Evaluator<'db> {
         &self,
         attrs: &mut Attrs,
         segments: &[ast::Attr],
-        path_start: TextSize,
+        path_range: TextRange,
         value: ast::Expr,
         env: &Env,
         inherit_env: &Env,
@@ -1084,7 +1092,7 @@ impl<'db> Evaluator<'db> {
                                 self.loc(file, set),
                             ),
                             key: existing_key.or(key),
-                            path_start: Some(path_start),
+                            path_range: Some(FileRange { file, range: path_range }),
                         },
                     );
                     return;
@@ -1096,7 +1104,7 @@ impl<'db> Evaluator<'db> {
                 AttrEntry {
                     value: thunk,
                     key,
-                    path_start: Some(path_start),
+                    path_range: Some(FileRange { file, range: path_range }),
                 },
             );
             return;
@@ -1105,16 +1113,16 @@ impl<'db> Evaluator<'db> {
             Some(Value::Attrs(existing)) => (*existing).clone(),
             _ => Attrs::default(),
         };
-        self.insert_path(&mut nested, rest, path_start, value, env, inherit_env, file);
+        self.insert_path(&mut nested, rest, path_range, value, env, inherit_env, file);
         let existing = attrs.entries.get(&name).cloned();
         attrs.entries.insert(
             name,
             AttrEntry {
                 value: self.value_thunk(Value::Attrs(Rc::new(nested)), key),
                 key: existing.as_ref().and_then(|e| e.key).or(key),
-                path_start: existing
-                    .and_then(|e| e.path_start)
-                    .or(Some(path_start)),
+                path_range: existing
+                    .and_then(|e| e.path_range)
+                    .or(Some(FileRange { file, range: path_range })),
             },
         );
     }

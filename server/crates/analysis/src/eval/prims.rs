@@ -517,7 +517,7 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
                             super::AttrEntry {
                                 value: value.value.clone(),
                                 key: name.key.or(name.value.loc()),
-                                path_start: None,
+                                path_range: None,
                             },
                         );
                     }
@@ -741,7 +741,7 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
                                     super::AttrEntry {
                                         value: value.value.clone(),
                                         key: entry.key,
-                                        path_start: None,
+                                        path_range: None,
                                     },
                                 );
                             }
@@ -799,7 +799,7 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
                                 super::AttrEntry {
                                     value,
                                     key: name.loc(),
-                                    path_start: None,
+                                    path_range: None,
                                 },
                             );
                         }

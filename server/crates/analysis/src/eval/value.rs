@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use flakelens_db::SourceFile;
-use flakelens_syntax::{ast, TextRange, TextSize};
+use flakelens_syntax::ast;
 
 use crate::FileRange;
 
@@ -127,23 +127,15 @@ pub struct AttrEntry {
     pub value: Thunk,
     /// The name's range where it was written.
     pub key: Option<FileRange>,
-    /// Where the whole attribute path that defined it starts (`services` in
-    /// `services.poglets.port = …`), for diagnostics that cover the path.
-    pub path_start: Option<TextSize>,
+    /// The whole attribute path of the binding that defined it
+    /// (`services.poglets.port` in `services.poglets.port = …;`), for
+    /// diagnostics that cover what was written.
+    pub path_range: Option<FileRange>,
 }
 
 impl AttrEntry {
-    /// The range from the start of the attribute path to the end of this name.
     pub fn path_range(&self) -> Option<FileRange> {
-        let key = self.key?;
-        let start = self.path_start.unwrap_or(key.range.start());
-        if start > key.range.start() {
-            return Some(key);
-        }
-        Some(FileRange {
-            file: key.file,
-            range: TextRange::new(start, key.range.end()),
-        })
+        self.path_range.or(self.key)
     }
 }
 
@@ -170,7 +162,7 @@ impl Attrs {
             AttrEntry {
                 value: Thunk::from_value(value),
                 key: None,
-                path_start: None,
+                path_range: None,
             },
         );
     }
@@ -181,7 +173,7 @@ impl Attrs {
             AttrEntry {
                 value,
                 key: None,
-                path_start: None,
+                path_range: None,
             },
         );
     }
