@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flakelens_db::{paths, Db, SourceFile};
 
 use crate::hosts::{host, host_closure, host_keys, hosts, Closure, HostKey};
-use crate::module::{module_summary, DefEntry, DefKind, ModuleRef, ModuleSummary};
+use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary};
 use crate::options::{host_options, repo_options, OptionIndex, Trie};
 use crate::types::check_value;
 use crate::{display_path, FileRange};
@@ -108,7 +108,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         out: Vec::new(),
     };
     for file in &closure.files {
-        let summary = module_summary(db, *file);
+        let summary = crate::module::module_summary_in(db, *file, Some(key));
         check_definitions(&mut cx, &summary.definitions);
         missing_imports(&mut cx, summary);
     }
@@ -159,7 +159,21 @@ fn walk(
         match child {
             Some(child) => {
                 let open = open || child.open;
-                if let Some(decl) = child.declaration() {
+                // An alias checks against its target's declaration.
+                let target = child.declaration().and_then(|decl| {
+                    let alias = decl.alias_of.as_ref()?;
+                    let names: Vec<&str> = alias
+                        .iter()
+                        .map(|segment| match segment {
+                            crate::Segment::Name(name) => name.as_str(),
+                            crate::Segment::AnyName => "<name>",
+                            crate::Segment::AnyIndex => "*",
+                        })
+                        .collect();
+                    cx.index.root.find(&names).0?.declaration().cloned()
+                });
+                let declaration = target.or_else(|| child.declaration().cloned());
+                if let Some(decl) = declaration.as_ref() {
                     if let Some(mismatch) = check_value(&entry.value, &decl.ty) {
                         if let Some(range) = mismatch.range {
                             let inner = mismatch

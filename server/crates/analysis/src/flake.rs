@@ -63,9 +63,17 @@ pub fn eval_flake_self(ev: &Evaluator) -> Value {
     };
     let function = ev.force(&outputs.value);
     let inputs = ev.value_thunk(ev.flake_inputs(), None);
-    let result = ev.apply(&function, inputs, None);
+    let result = ev.apply(&function, inputs.clone(), None);
     match result {
-        Value::Attrs(_) => ev.update(&result, &base),
+        Value::Attrs(_) => {
+            // Nix's `self` also has `outputs` and `inputs`
+            // (`inherit (self) outputs;`).
+            let mut extra = Attrs::default();
+            extra.insert_value("outputs", result.clone());
+            extra.insert_thunk("inputs", inputs);
+            let with_extra = ev.update(&result, &Value::Attrs(Rc::new(extra)));
+            ev.update(&with_extra, &base)
+        }
         _ => Value::Unknown,
     }
 }

@@ -85,6 +85,8 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
                 set.incomplete = true;
                 continue;
             };
+            // Inline root modules see this host's specialArgs.
+            *ev.special_args.borrow_mut() = system_special_args(ev, &system);
             let roots = system
                 .modules
                 .iter()
@@ -101,6 +103,35 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
         }
     }
     set
+}
+
+fn system_special_args(
+    ev: &Evaluator,
+    system: &crate::eval::SystemValue,
+) -> Option<std::rc::Rc<crate::eval::Attrs>> {
+    match ev.force(system.special_args.as_ref()?) {
+        Value::Attrs(attrs) => Some(attrs),
+        _ => None,
+    }
+}
+
+/// The `specialArgs` a host passes to its modules, evaluated.
+pub fn special_args(
+    ev: &Evaluator,
+    kind: HostKind,
+    name: &str,
+) -> Option<std::rc::Rc<crate::eval::Attrs>> {
+    crate::flake::flake_file(ev.db)?;
+    let Value::Attrs(outputs) = ev.force(&ev.flake_self()) else {
+        return None;
+    };
+    let Value::Attrs(configurations) = ev.force(&outputs.get(kind.output_name())?.value) else {
+        return None;
+    };
+    let Value::System(system) = ev.force(&configurations.get(name)?.value) else {
+        return None;
+    };
+    system_special_args(ev, &system)
 }
 
 /// Without a flake: `configuration.nix` files are host roots, named after
@@ -189,7 +220,7 @@ pub fn host_closure<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Closure> {
                     continue;
                 }
                 closure.files.push(file);
-                let (imports, incomplete) = &**module_imports(db, file);
+                let (imports, incomplete) = &**module_imports(db, file, Some(key));
                 closure.unknown |= *incomplete;
                 queue.extend(imports.iter().rev().cloned());
             }

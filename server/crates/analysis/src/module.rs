@@ -222,16 +222,34 @@ pub fn module_args(ev: &Evaluator, extra: &[(&str, Value)]) -> Thunk {
     args.insert_thunk("self", ev.flake_self());
     args.insert_thunk("outputs", ev.flake_self());
     args.insert_value("inputs", ev.flake_inputs());
+    if let Some(special) = ev.special_args.borrow().as_ref() {
+        for (name, entry) in &special.entries {
+            args.entries.insert(name.clone(), entry.clone());
+        }
+    }
     for (name, value) in extra {
         args.insert_value(name, value.clone());
     }
     ev.value_thunk(Value::Attrs(Rc::new(args)), None)
 }
 
-/// The summary of a file evaluated as a module.
+/// The summary of a file evaluated as a module with generic arguments.
+pub fn module_summary(db: &dyn Db, file: SourceFile) -> &Arc<ModuleSummary> {
+    module_summary_in(db, file, None)
+}
+
+/// The summary of a file evaluated as a module of a host: the host's
+/// `specialArgs` are passed to it (`None`: generic arguments only).
 #[salsa::tracked(returns(ref))]
-pub fn module_summary(db: &dyn Db, file: SourceFile) -> Arc<ModuleSummary> {
+pub fn module_summary_in<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    host: Option<crate::hosts::HostKey<'db>>,
+) -> Arc<ModuleSummary> {
     let ev = Evaluator::new(db);
+    if let Some(host) = host {
+        *ev.special_args.borrow_mut() = crate::hosts::special_args(&ev, *host.kind(db), host.name(db));
+    }
     let thunk = ev.import_thunk(file);
     let mut summary = summarize(&ev, &thunk, &mut Vec::new());
     if flakelens_db::parse(db, file).errors.is_empty() {
@@ -249,8 +267,12 @@ pub fn module_summary(db: &dyn Db, file: SourceFile) -> Arc<ModuleSummary> {
 /// Declarations and open namespaces of a file module, split out so that
 /// edits to definitions do not invalidate option indexes.
 #[salsa::tracked(returns(ref))]
-pub fn module_declarations(db: &dyn Db, file: SourceFile) -> Arc<(Vec<Declaration>, Vec<OptionPath>, bool)> {
-    let summary = module_summary(db, file);
+pub fn module_declarations<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    host: Option<crate::hosts::HostKey<'db>>,
+) -> Arc<(Vec<Declaration>, Vec<OptionPath>, bool)> {
+    let summary = module_summary_in(db, file, host);
     Arc::new((
         summary.declarations.clone(),
         summary.open.clone(),
@@ -260,8 +282,12 @@ pub fn module_declarations(db: &dyn Db, file: SourceFile) -> Arc<(Vec<Declaratio
 
 /// Imports of a file module (for closures), split out for the same reason.
 #[salsa::tracked(returns(ref))]
-pub fn module_imports(db: &dyn Db, file: SourceFile) -> Arc<(Vec<ModuleRef>, bool)> {
-    let summary = module_summary(db, file);
+pub fn module_imports<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    host: Option<crate::hosts::HostKey<'db>>,
+) -> Arc<(Vec<ModuleRef>, bool)> {
+    let summary = module_summary_in(db, file, host);
     Arc::new((summary.imports.clone(), summary.imports_incomplete || summary.unknown))
 }
 
@@ -417,6 +443,7 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
         .get("to")
         .and_then(|entry| string_list(ev, &entry.value))
         .map(|names| crate::names_to_path(&names));
+    let untyped = attrs.get("untyped").is_some();
     let Some(froms) = attrs.get("from").map(|entry| ev.force(&entry.value)) else {
         return;
     };
@@ -440,7 +467,7 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
                 format!("Alias of `{}`.", crate::display_path(to))
             }),
             example: None,
-            alias_of: to.clone(),
+            alias_of: if untyped { None } else { to.clone() },
             decl: attrs.origin,
             key: attrs.origin,
             path_range: attrs.origin,
@@ -656,7 +683,8 @@ pub fn type_data(ty: &TypeValue) -> TypeData {
             "lines" => TypeData::Str(StrKind::Lines),
             "commas" => TypeData::Str(StrKind::Commas),
             "envVar" => TypeData::Str(StrKind::EnvVar),
-            "path" | "pathInStore" | "externalPath" => TypeData::Path,
+            "path" | "externalPath" => TypeData::Path,
+            "pathInStore" => TypeData::PathInStore,
             "package" | "shellPackage" => TypeData::Package,
             "attrs" => TypeData::Attrs,
             other => TypeData::Any(format!("types.{other}")),
@@ -703,6 +731,12 @@ pub fn type_data(ty: &TypeValue) -> TypeData {
 /// the source text of its expression.
 pub fn render(ev: &Evaluator, thunk: &Thunk) -> String {
     let value = ev.force(thunk);
+    if let Value::Pkgs(path) = &value {
+        if thunk.loc().is_none() {
+            let names: Vec<&str> = path.iter().map(|name| name.as_ref()).collect();
+            return format!("pkgs.{}", names.join("."));
+        }
+    }
     if let Value::Attrs(attrs) = &value {
         if matches!(attrs.marker, Some("literalExpression") | Some("literalMD")) {
             if let Some(Value::Str(text)) = attrs.get("text").map(|t| ev.force(&t.value)) {

@@ -102,6 +102,29 @@ impl OptionIndex {
         }
     }
 
+    fn merge(&mut self, other: &OptionIndex) {
+        fn merge_trie(into: &mut Trie, from: &Trie) {
+            into.open |= from.open;
+            for decl in &from.decls {
+                if !into.decls.contains(decl) {
+                    into.decls.push(decl.clone());
+                }
+            }
+            for (segment, child) in &from.children {
+                merge_trie(into.children.entry(segment.clone()).or_default(), child);
+            }
+        }
+        merge_trie(&mut self.root, &other.root);
+        for (path, files) in &other.declared_in {
+            let entry = self.declared_in.entry(path.clone()).or_default();
+            for file in files {
+                if !entry.contains(file) {
+                    entry.push(*file);
+                }
+            }
+        }
+    }
+
     fn add_summary(&mut self, summary: &ModuleSummary) {
         self.add(&summary.declarations, &summary.open, summary.unknown);
         for import in &summary.imports {
@@ -139,7 +162,7 @@ pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex>
     let closure = host_closure(db, key);
     let mut index = OptionIndex::default();
     for file in &closure.files {
-        let (declarations, open, unknown) = &**module_declarations(db, *file);
+        let (declarations, open, unknown) = &**module_declarations(db, *file, Some(key));
         index.add(declarations, open, *unknown);
     }
     for summary in &closure.inline {
@@ -148,13 +171,22 @@ pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex>
     Arc::new(index)
 }
 
-/// Every option the repo declares anywhere (every file evaluated as a
-/// module, plus inline modules of hosts).
+/// Every option the repo declares anywhere: every host's options (with
+/// that host's `specialArgs`), and every other file evaluated as a module.
 #[salsa::tracked(returns(ref))]
 pub fn repo_options(db: &dyn Db) -> Arc<OptionIndex> {
     let mut index = OptionIndex::default();
+    let mut in_hosts = std::collections::HashSet::new();
+    for key in crate::hosts::host_keys(db) {
+        let host_index = host_options(db, key);
+        index.merge(host_index);
+        in_hosts.extend(host_closure(db, key).files.iter().copied());
+    }
     for file in module_files(db) {
-        let (declarations, open, unknown) = &**module_declarations(db, file);
+        if in_hosts.contains(&file) {
+            continue;
+        }
+        let (declarations, open, unknown) = &**module_declarations(db, file, None);
         // A file that is not a module (a package, a lib) evaluates to
         // something unknown; that says nothing about options.
         if declarations.is_empty() && open.is_empty() {

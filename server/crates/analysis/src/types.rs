@@ -22,6 +22,8 @@ pub enum TypeData {
     Str(StrKind),
     StrMatching(String),
     Path,
+    /// `types.pathInStore`: a path inside /nix/store.
+    PathInStore,
     Package,
     Enum(Vec<DefKind>),
     ListOf(Box<TypeData>),
@@ -60,6 +62,7 @@ impl TypeData {
             .into(),
             TypeData::StrMatching(re) => format!("types.strMatching {re:?}"),
             TypeData::Path => "types.path".into(),
+            TypeData::PathInStore => "types.pathInStore".into(),
             TypeData::Package => "types.package".into(),
             TypeData::Enum(members) => format!(
                 "types.enum [ {} ]",
@@ -106,6 +109,7 @@ impl TypeData {
             },
             TypeData::StrMatching(re) => format!("a string matching {re:?}"),
             TypeData::Path => "an absolute path".into(),
+            TypeData::PathInStore => "a path in the Nix store".into(),
             TypeData::Package => "a package".into(),
             TypeData::Enum(members) => format!(
                 "one of {}",
@@ -197,7 +201,18 @@ fn check(value: &DefValue, ty: &TypeData) -> Outcome {
         return Outcome::Unknown;
     }
     match ty {
-        TypeData::Any(_) | TypeData::FunctionTo(_) => Outcome::Unknown,
+        TypeData::Any(_) => Outcome::Unknown,
+        // Literals are never functions; attrsets might be (`__functor`).
+        TypeData::FunctionTo(_) => match value.kind {
+            V::Attrs { .. } => Outcome::Unknown,
+            _ => mismatch(value, ty),
+        },
+        TypeData::PathInStore => match &value.kind {
+            V::Str(text) if text.starts_with("/nix/store/") => Outcome::Fits,
+            // A path literal is copied to the store when used.
+            V::Path(_) | V::AnyStr => Outcome::Unknown,
+            _ => mismatch(value, ty),
+        },
         TypeData::Bool => match value.kind {
             V::Bool(_) => Outcome::Fits,
             _ => mismatch(value, ty),
@@ -247,8 +262,10 @@ fn check(value: &DefValue, ty: &TypeData) -> Outcome {
             _ => mismatch(value, ty),
         },
         TypeData::Package => match &value.kind {
-            // Store-path strings and paths can be packages.
-            V::Str(_) | V::AnyStr | V::Path(_) | V::Attrs { .. } => Outcome::Unknown,
+            // Store paths (absolute strings, paths) can be packages; a name
+            // like "ripgrep" cannot.
+            V::Str(text) if text.starts_with('/') => Outcome::Unknown,
+            V::AnyStr | V::Path(_) | V::Attrs { .. } => Outcome::Unknown,
             _ => mismatch(value, ty),
         },
         TypeData::Enum(members) => match &value.kind {

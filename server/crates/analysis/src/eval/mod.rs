@@ -40,6 +40,9 @@ pub struct Evaluator<'db> {
     lib: RefCell<Option<Value>>,
     builtins: RefCell<Option<Value>>,
     flake_self: RefCell<Option<Thunk>>,
+    /// `specialArgs` of the host whose modules are being evaluated: they
+    /// override the generic module arguments.
+    pub special_args: RefCell<Option<Rc<Attrs>>>,
 }
 
 impl Drop for Evaluator<'_> {
@@ -52,6 +55,7 @@ impl Drop for Evaluator<'_> {
         *self.lib.get_mut() = None;
         *self.builtins.get_mut() = None;
         *self.flake_self.get_mut() = None;
+        *self.special_args.get_mut() = None;
     }
 }
 
@@ -71,6 +75,7 @@ impl<'db> Evaluator<'db> {
             lib: RefCell::default(),
             builtins: RefCell::default(),
             flake_self: RefCell::default(),
+            special_args: RefCell::default(),
         }
     }
 
@@ -703,9 +708,9 @@ impl<'db> Evaluator<'db> {
                     if let Some(entry) = attrs.get(name) {
                         return Some(entry.value.clone());
                     }
-                    if attrs.incomplete {
-                        return None;
-                    }
+                    // An incomplete namespace (`with lib.types;`) might hold
+                    // the name, but an outer one that certainly holds it is
+                    // the far likelier meaning: keep looking.
                 }
                 Value::Config(_) | Value::Pkgs(_) => {
                     let value = self.select(&self.force(&namespace), name)?;

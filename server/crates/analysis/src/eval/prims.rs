@@ -222,7 +222,6 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("trace", Prim::Trace),
     ("seq", Prim::Seq),
     ("throw", Prim::Throw),
-    ("extend", Prim::Extend),
     ("fix", Prim::Fix),
     ("composeManyExtensions", Prim::ComposeManyExtensions),
     ("composeExtensions", Prim::ComposeExtensions),
@@ -360,7 +359,16 @@ pub fn make_lib(ev: &Evaluator) -> Value {
     ] {
         attrs.insert_value(namespace, flat.clone());
     }
-    let _ = ev;
+    // `lib.extend f` extends this very lib.
+    let base = ev.value_thunk(Value::Attrs(Rc::new(attrs.clone())), None);
+    attrs.insert_value(
+        "extend",
+        Value::Prim(Rc::new(PrimApp {
+            prim: Prim::Extend,
+            args: vec![base],
+            call: None,
+        })),
+    );
     Value::Attrs(Rc::new(attrs))
 }
 
@@ -1069,7 +1077,16 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         Prim::HomeManagerConfiguration => system(ev, HostKind::Home, &a[0], call),
         Prim::MkRenamedOptionModule | Prim::MkAliasOptionModule | Prim::MkChangedOptionModule => {
             match (option_path(ev, &a[0]), option_path(ev, &a[1])) {
-                (Some(from), Some(to)) => alias_module(ev, &[from], Some(to), call),
+                (Some(from), Some(to)) => {
+                    let value = alias_module(ev, &[from], Some(to), call);
+                    // A changed option transforms its value: the target's
+                    // type says nothing about the old one.
+                    if app.prim == Prim::MkChangedOptionModule {
+                        mark_untyped(value)
+                    } else {
+                        value
+                    }
+                }
                 _ => Value::Unknown,
             }
         }
@@ -1077,7 +1094,7 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             let froms: Option<Vec<Vec<Name>>> = list(ev, &a[0])
                 .and_then(|items| items.iter().map(|item| option_path(ev, item)).collect());
             match (froms, option_path(ev, &a[1])) {
-                (Some(froms), Some(to)) => alias_module(ev, &froms, Some(to), call),
+                (Some(froms), Some(to)) => mark_untyped(alias_module(ev, &froms, Some(to), call)),
                 _ => Value::Unknown,
             }
         }
@@ -1321,6 +1338,17 @@ fn alias_module(
         result.insert_value("to", path_value(&to));
     }
     Value::Attrs(Rc::new(result))
+}
+
+fn mark_untyped(value: Value) -> Value {
+    match value {
+        Value::Attrs(attrs) => {
+            let mut attrs = (*attrs).clone();
+            attrs.insert_value("untyped", Value::Bool(true));
+            Value::Attrs(Rc::new(attrs))
+        }
+        other => other,
+    }
 }
 
 fn each_system(ev: &Evaluator, systems: &[Thunk], function: &Thunk) -> Value {
