@@ -7,7 +7,7 @@ use std::sync::Arc;
 use flakelens_db::{paths, Db, SourceFile};
 
 use crate::hosts::{host, host_closure, host_keys, hosts, Closure, HostKey};
-use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary};
+use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options, OptionIndex, Trie};
 use crate::types::check_value;
 use crate::{display_path, FileRange};
@@ -82,7 +82,8 @@ struct HostContext<'a> {
 }
 
 /// Diagnostics for one host: definitions in its closure checked against
-/// the options it can see.
+/// the options it can see, then the same for evaluations nested in it
+/// (home-manager users, containers).
 #[salsa::tracked(returns(ref))]
 pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diagnostic>> {
     let closure = host_closure(db, key);
@@ -94,12 +95,81 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             _ => None,
         })
     });
+    let mut out = Vec::new();
+    let mut summaries: Vec<&ModuleSummary> = Vec::new();
+    for file in &closure.files {
+        summaries.push(crate::module::module_summary_in(db, *file, Some(key)));
+    }
+    summaries.extend(closure.inline.iter().map(|s| &**s));
+    check_closure(db, closure, index, repo, &summaries, key.name(db), host_root, &mut out);
+
+    // Nested evaluations: group their roots by evaluation.
+    let mut groups: std::collections::BTreeMap<NestedKind, Vec<ModuleRef>> = Default::default();
+    let mut shared = Vec::new();
+    for summary in &summaries {
+        for nested in &summary.nested {
+            match &nested.kind {
+                NestedKind::HomeShared => shared.push(nested.module.clone()),
+                kind => groups.entry(kind.clone()).or_default().push(nested.module.clone()),
+            }
+        }
+    }
+    for (kind, mut roots) in groups {
+        let name = match &kind {
+            NestedKind::HomeUser(user) => {
+                roots.extend(shared.iter().cloned());
+                format!("{}/home-manager.users.{user}", key.name(db))
+            }
+            NestedKind::Container(container) => {
+                format!("{}/containers.{container}", key.name(db))
+            }
+            NestedKind::HomeShared => continue,
+        };
+        let nested_closure = crate::hosts::closure_of(db, &roots, None);
+        let mut nested_index = OptionIndex::default();
+        let mut nested_summaries: Vec<&ModuleSummary> = Vec::new();
+        for file in &nested_closure.files {
+            nested_summaries.push(crate::module::module_summary(db, *file));
+        }
+        nested_summaries.extend(nested_closure.inline.iter().map(|s| &**s));
+        for summary in &nested_summaries {
+            nested_index.add_summary_declarations(summary);
+        }
+        let root = roots.iter().find_map(|root| match root {
+            ModuleRef::File { file, .. } => Some(*file),
+            _ => None,
+        });
+        check_closure(
+            db,
+            &nested_closure,
+            &nested_index,
+            repo,
+            &nested_summaries,
+            &name,
+            root,
+            &mut out,
+        );
+    }
+    Arc::new(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn check_closure(
+    db: &dyn Db,
+    closure: &Closure,
+    index: &OptionIndex,
+    repo: &OptionIndex,
+    summaries: &[&ModuleSummary],
+    host_name: &str,
+    host_root: Option<SourceFile>,
+    out: &mut Vec<Diagnostic>,
+) {
     let mut cx = HostContext {
         db,
         index,
         repo,
         closure,
-        host_name: key.name(db).clone(),
+        host_name: host_name.to_string(),
         host_root,
         top_level_owned: closure
             .external
@@ -107,16 +177,12 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             .all(|description| description == "modulesPath"),
         out: Vec::new(),
     };
-    for file in &closure.files {
-        let summary = crate::module::module_summary_in(db, *file, Some(key));
+    for summary in summaries {
         check_definitions(&mut cx, &summary.definitions);
         missing_imports(&mut cx, summary);
     }
-    for summary in &closure.inline {
-        check_definitions(&mut cx, &summary.definitions);
-    }
     duplicate_declarations(&mut cx);
-    Arc::new(cx.out)
+    out.extend(cx.out);
 }
 
 fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {

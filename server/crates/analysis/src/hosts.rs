@@ -206,13 +206,20 @@ impl Closure {
 
 #[salsa::tracked(returns(ref))]
 pub fn host_closure<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Closure> {
-    let mut closure = Closure::default();
     let Some(host) = host(db, key) else {
-        return Arc::new(closure);
+        return Arc::new(Closure::default());
     };
-    closure.unknown = host.roots_incomplete;
+    let mut closure = closure_of(db, &host.roots, Some(key));
+    closure.unknown |= host.roots_incomplete;
+    Arc::new(closure)
+}
+
+/// The modules reachable from `roots`; file modules are evaluated with the
+/// given host's `specialArgs` (generic arguments for `None`).
+pub fn closure_of<'db>(db: &'db dyn Db, roots: &[ModuleRef], host: Option<HostKey<'db>>) -> Closure {
+    let mut closure = Closure::default();
     let mut seen = std::collections::HashSet::new();
-    let mut queue: Vec<ModuleRef> = host.roots.iter().rev().cloned().collect();
+    let mut queue: Vec<ModuleRef> = roots.iter().rev().cloned().collect();
     while let Some(module) = queue.pop() {
         match module {
             ModuleRef::File { file, .. } => {
@@ -220,7 +227,7 @@ pub fn host_closure<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Closure> {
                     continue;
                 }
                 closure.files.push(file);
-                let (imports, incomplete) = &**module_imports(db, file, Some(key));
+                let (imports, incomplete) = &**module_imports(db, file, host);
                 closure.unknown |= *incomplete;
                 queue.extend(imports.iter().rev().cloned());
             }
@@ -234,7 +241,7 @@ pub fn host_closure<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Closure> {
             ModuleRef::Unknown { .. } => closure.unknown = true,
         }
     }
-    Arc::new(closure)
+    closure
 }
 
 /// Keys of every host.

@@ -207,6 +207,26 @@ pub struct ModuleSummary {
     /// The module's value could not be worked out at all, or evaluation ran
     /// out of budget: it may declare or define anything.
     pub unknown: bool,
+    /// Module evaluations nested in this one's definitions
+    /// (`home-manager.users.<name>`, `containers.<name>.config`).
+    pub nested: Vec<NestedModule>,
+}
+
+/// Which nested evaluation a module belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum NestedKind {
+    /// `home-manager.users.<name>`.
+    HomeUser(String),
+    /// `home-manager.sharedModules`: part of every user's evaluation.
+    HomeShared,
+    /// `containers.<name>.config`.
+    Container(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct NestedModule {
+    pub kind: NestedKind,
+    pub module: ModuleRef,
 }
 
 /// The arguments every module function gets, as far as they can be known.
@@ -348,7 +368,14 @@ fn path_ref(ev: &Evaluator, path: &str, site: Option<FileRange>) -> ModuleRef {
             site,
         };
     }
-    if flakelens_db::is_directory(ev.db, path) || !path.ends_with(".nix") && path_has_other_file(path) {
+    if flakelens_db::is_directory(ev.db, path) {
+        // Importing a directory reads its default.nix, which is not there.
+        return ModuleRef::Missing {
+            path: format!("{path}/default.nix"),
+            site,
+        };
+    }
+    if !path.ends_with(".nix") && path_has_other_file(path) {
         return ModuleRef::Unknown { site };
     }
     ModuleRef::Missing {
@@ -416,6 +443,7 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
             let (entries, incomplete) = definition_entries(ev, &config.value, 0);
             summary.definitions = entries;
             summary.definitions_incomplete = incomplete;
+            summary.nested = nested_modules(ev, &config.value, stack);
         }
     } else {
         const SPECIAL: &[&str] = &[
@@ -434,8 +462,89 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
         let (entries, incomplete) = definition_entries(ev, &config, 0);
         summary.definitions = entries;
         summary.definitions_incomplete = incomplete;
+        summary.nested = nested_modules(ev, &config, stack);
     }
     summary
+}
+
+/// The attrsets a config value merges, seeing through mkIf/mkMerge.
+fn config_parts(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Rc<Attrs>>, depth: u32) {
+    if depth > 16 {
+        return;
+    }
+    let Value::Attrs(attrs) = ev.force(thunk) else {
+        return;
+    };
+    match attrs.marker {
+        Some("if") | Some("override") | Some("order") => {
+            if let Some(content) = attrs.get("content") {
+                config_parts(ev, &content.value, out, depth + 1);
+            }
+        }
+        Some("merge") => {
+            if let Some(Value::List(items)) = attrs.get("contents").map(|c| ev.force(&c.value)) {
+                for item in items.iter() {
+                    config_parts(ev, item, out, depth + 1);
+                }
+            }
+        }
+        Some(_) => {}
+        None => out.push(attrs),
+    }
+}
+
+fn config_path(ev: &Evaluator, thunk: &Thunk, names: &[&str]) -> Vec<Rc<Attrs>> {
+    let mut current = Vec::new();
+    config_parts(ev, thunk, &mut current, 0);
+    for name in names {
+        let mut next = Vec::new();
+        for attrs in &current {
+            if let Some(entry) = attrs.get(name) {
+                config_parts(ev, &entry.value, &mut next, 0);
+            }
+        }
+        current = next;
+    }
+    current
+}
+
+/// `home-manager.users.<name>`, `home-manager.sharedModules` and
+/// `containers.<name>.config`: module evaluations of their own.
+fn nested_modules(ev: &Evaluator, config: &Thunk, stack: &mut Vec<SourceFile>) -> Vec<NestedModule> {
+    let mut out = Vec::new();
+    for users in config_path(ev, config, &["home-manager", "users"]) {
+        for (name, entry) in &users.entries {
+            out.push(NestedModule {
+                kind: NestedKind::HomeUser(name.to_string()),
+                module: module_ref(ev, &entry.value, stack),
+            });
+        }
+    }
+    for parent in config_path(ev, config, &["home-manager"]) {
+        if let Some(shared) = parent.get("sharedModules") {
+            if let Value::List(items) = ev.force(&shared.value) {
+                for item in items.iter() {
+                    out.push(NestedModule {
+                        kind: NestedKind::HomeShared,
+                        module: module_ref(ev, item, stack),
+                    });
+                }
+            }
+        }
+    }
+    for containers in config_path(ev, config, &["containers"]) {
+        for (name, entry) in &containers.entries {
+            for container in config_path(ev, &entry.value, &[]) {
+                if let Some(module) = container.get("config") {
+                    out.push(NestedModule {
+                        kind: NestedKind::Container(name.to_string()),
+                        module: module_ref(ev, &module.value, stack),
+                    });
+                }
+            }
+        }
+    }
+    out
 }
 
 fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
@@ -874,13 +983,34 @@ pub fn def_value(ev: &Evaluator, thunk: &Thunk, depth: u32, budget: &mut usize) 
                 };
             }
             Some("merge") => {
-                let (entries, incomplete) = definition_entries(ev, thunk, depth);
-                if entries.is_empty() {
-                    DefKind::Unknown
+                // A merge of lists is the concatenation of their elements.
+                let contents = match attrs.get("contents").map(|c| ev.force(&c.value)) {
+                    Some(Value::List(items)) => items.to_vec(),
+                    _ => Vec::new(),
+                };
+                let parts: Vec<DefValue> = contents
+                    .iter()
+                    .map(|item| def_value(ev, item, depth + 1, budget))
+                    .collect();
+                if !parts.is_empty() && parts.iter().all(|p| matches!(p.kind, DefKind::List(_))) {
+                    DefKind::List(
+                        parts
+                            .into_iter()
+                            .flat_map(|part| match part.kind {
+                                DefKind::List(items) => items,
+                                _ => Vec::new(),
+                            })
+                            .collect(),
+                    )
                 } else {
-                    DefKind::Attrs {
-                        entries,
-                        incomplete,
+                    let (entries, incomplete) = definition_entries(ev, thunk, depth);
+                    if entries.is_empty() {
+                        DefKind::Unknown
+                    } else {
+                        DefKind::Attrs {
+                            entries,
+                            incomplete,
+                        }
                     }
                 }
             }

@@ -125,6 +125,11 @@ impl OptionIndex {
         }
     }
 
+    /// Adds one summary's own declarations (not its inline imports).
+    pub fn add_summary_declarations(&mut self, summary: &ModuleSummary) {
+        self.add(&summary.declarations, &summary.open, summary.unknown);
+    }
+
     fn add_summary(&mut self, summary: &ModuleSummary) {
         self.add(&summary.declarations, &summary.open, summary.unknown);
         for import in &summary.imports {

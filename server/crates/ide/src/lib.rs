@@ -7,6 +7,9 @@
 
 mod listing;
 
+pub mod fixture;
+pub mod syntax_nav;
+
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
