@@ -1,5 +1,6 @@
 //! Command-line interface: `check`, `options`, `hosts`, `lsp`.
 
+mod packages;
 mod render;
 
 use std::io::IsTerminal;
@@ -12,7 +13,11 @@ use flakelens_ide::{AnalysisHost, Severity};
 use crate::load;
 
 #[derive(Parser, Debug)]
-#[command(name = "flakelens", version, about = "Static analysis and a language server for Nix flake repositories")]
+#[command(
+    name = "flakelens",
+    version,
+    about = "Static analysis and a language server for Nix flake repositories"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -41,6 +46,12 @@ pub enum Command {
     },
     /// List the hosts of the flake and their module closures.
     Hosts {
+        path: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the packages the repository adds to `pkgs` or exposes as flake outputs.
+    Packages {
         path: Option<PathBuf>,
         #[arg(long)]
         json: bool,
@@ -82,12 +93,13 @@ fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
     };
     let mut loaded: Vec<(PathBuf, Loaded)> = Vec::new();
     for path in paths {
-        let metadata = std::fs::metadata(&path)
-            .map_err(|error| format!("{}: {error}", path.display()))?;
-        let root = load::find_root(&path).map_err(|error| format!("{}: {error}", path.display()))?;
-        let only_file = metadata.is_file().then(|| {
-            load::vfs_path(&std::fs::canonicalize(&path).unwrap_or(path.clone()))
-        });
+        let metadata =
+            std::fs::metadata(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let root =
+            load::find_root(&path).map_err(|error| format!("{}: {error}", path.display()))?;
+        let only_file = metadata
+            .is_file()
+            .then(|| load::vfs_path(&std::fs::canonicalize(&path).unwrap_or(path.clone())));
         if let Some((_, existing)) = loaded.iter_mut().find(|(r, _)| *r == root) {
             match (&mut existing.only, only_file) {
                 (Some(only), Some(file)) => only.push(file),
@@ -95,10 +107,15 @@ fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
             }
             continue;
         }
-        let workspace = load::load_workspace(&root)
-            .map_err(|error| format!("{}: {error}", root.display()))?;
+        let workspace =
+            load::load_workspace(&root).map_err(|error| format!("{}: {error}", root.display()))?;
         let mut host = AnalysisHost::new();
-        host.load(workspace.root, workspace.files, workspace.problems, workspace.settings);
+        host.load(
+            workspace.root,
+            workspace.files,
+            workspace.problems,
+            workspace.settings,
+        );
         loaded.push((
             root,
             Loaded {
@@ -163,6 +180,13 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
             let analysis = workspace.analysis();
             let hosts = cancelled(analysis.hosts())?;
             render::print_hosts(&analysis, &hosts, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Packages { path, json } => {
+            let workspace = single_workspace(path)?;
+            let analysis = workspace.analysis();
+            let packages = cancelled(analysis.packages())?;
+            packages::print_packages(&analysis, &packages, json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Lsp => unreachable!("handled before"),

@@ -92,10 +92,12 @@ impl Report {
                     Some(file) => {
                         let mut labels = vec![Label::primary(
                             file,
-                            usize::from(diagnostic.range.start())..usize::from(diagnostic.range.end()),
+                            usize::from(diagnostic.range.start())
+                                ..usize::from(diagnostic.range.end()),
                         )];
                         for (position, message) in &diagnostic.related {
-                            if let Some((_, id)) = related.iter().find(|(p, _)| *p == position.path) {
+                            if let Some((_, id)) = related.iter().find(|(p, _)| *p == position.path)
+                            {
                                 labels.push(
                                     Label::secondary(
                                         *id,
@@ -228,7 +230,10 @@ fn range_json(index: Option<&LineIndex>, start: TextSize, end: TextSize) -> Valu
     json!({ "start": position_json(index, start), "end": position_json(index, end) })
 }
 
-fn location(analysis: &Analysis, at: &Option<(String, flakelens_syntax::TextRange)>) -> Option<String> {
+fn location(
+    analysis: &Analysis,
+    at: &Option<(String, flakelens_syntax::TextRange)>,
+) -> Option<String> {
     let (path, range) = at.as_ref()?;
     let index = analysis.line_index(path).ok().flatten()?;
     let line_col = index.line_col(range.start(), PositionEncoding::Utf32);
@@ -257,7 +262,10 @@ pub fn print_options(analysis: &Analysis, options: &[OptionInfo], as_json: bool)
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({ "options": items })).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "options": items })).unwrap_or_default()
+        );
         return;
     }
     for option in options {
@@ -290,7 +298,8 @@ fn one_line(text: &str) -> String {
 
 pub fn print_hosts(analysis: &Analysis, hosts: &[HostInfo], as_json: bool) {
     let root = analysis.root();
-    let rel = |paths: &[String]| -> Vec<String> { paths.iter().map(|p| relative(&root, p)).collect() };
+    let rel =
+        |paths: &[String]| -> Vec<String> { paths.iter().map(|p| relative(&root, p)).collect() };
     if as_json {
         let items: Vec<Value> = hosts
             .iter()
@@ -308,7 +317,10 @@ pub fn print_hosts(analysis: &Analysis, hosts: &[HostInfo], as_json: bool) {
                 })
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&json!({ "hosts": items })).unwrap_or_default());
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "hosts": items })).unwrap_or_default()
+        );
         return;
     }
     for host in hosts {

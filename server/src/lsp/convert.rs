@@ -3,7 +3,11 @@
 use flakelens_syntax::{LineCol, LineIndex, PositionEncoding, TextRange, TextSize};
 use tower_lsp::lsp_types::{Position, Range, Url};
 
-pub fn offset(index: &LineIndex, position: Position, encoding: PositionEncoding) -> Option<TextSize> {
+pub fn offset(
+    index: &LineIndex,
+    position: Position,
+    encoding: PositionEncoding,
+) -> Option<TextSize> {
     index.offset(
         LineCol {
             line: position.line,

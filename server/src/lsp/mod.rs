@@ -6,6 +6,7 @@
 //! no lock or snapshot is held across `.await`.
 
 mod convert;
+mod features;
 mod server;
 
 use std::process::ExitCode;
@@ -33,6 +34,62 @@ pub fn run_stdio() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    runtime.block_on(server::serve(tokio::io::stdin(), tokio::io::stdout()));
+    let (stdin, eof) = EofReader::new(tokio::io::stdin());
+    runtime.block_on(async move {
+        tokio::select! {
+            _ = server::serve(stdin, tokio::io::stdout()) => {}
+            // stdin closed but the server is still busy (a request waiting
+            // on the client, a long analysis): give it a moment, then go.
+            _ = async {
+                let _ = eof.await;
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            } => {
+                tracing::warn!("stdin closed; exiting");
+            }
+        }
+    });
+    // Analyses still running on the blocking pool are abandoned.
+    runtime.shutdown_background();
     ExitCode::SUCCESS
+}
+
+/// Wraps stdin and signals when it reaches end of file (or fails).
+struct EofReader<R> {
+    inner: R,
+    eof: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl<R> EofReader<R> {
+    fn new(inner: R) -> (EofReader<R>, tokio::sync::oneshot::Receiver<()>) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        (
+            EofReader {
+                inner,
+                eof: Some(tx),
+            },
+            rx,
+        )
+    }
+}
+
+impl<R: tokio::io::AsyncRead + Unpin> tokio::io::AsyncRead for EofReader<R> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let poll = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
+        let ended = match &poll {
+            std::task::Poll::Ready(Ok(())) => buf.filled().len() == before,
+            std::task::Poll::Ready(Err(_)) => true,
+            std::task::Poll::Pending => false,
+        };
+        if ended {
+            if let Some(eof) = self.eof.take() {
+                let _ = eof.send(());
+            }
+        }
+        poll
+    }
 }

@@ -9,7 +9,7 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
-use super::convert;
+use super::{convert, features};
 
 /// An open document: its version and text as the editor has it.
 struct Document {
@@ -27,6 +27,10 @@ struct State {
     /// Bumped on every change; diagnostics computed for an older
     /// generation are not published.
     generation: u64,
+    /// The client supports `window/workDoneProgress/create`.
+    work_done_progress: bool,
+    /// The client supports nested document symbols.
+    hierarchical_symbols: bool,
 }
 
 pub struct Backend {
@@ -48,13 +52,17 @@ where
             root: None,
             published: Default::default(),
             generation: 0,
+            work_done_progress: false,
+            hierarchical_symbols: false,
         })),
     });
     Server::new(stdin, stdout, socket).serve(service).await;
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
-    state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn content_modified() -> Error {
@@ -99,6 +107,18 @@ impl Backend {
         }
     }
 
+    /// `read`, logging how long the request took (at debug level).
+    async fn timed<T: Send + 'static>(
+        &self,
+        name: &'static str,
+        f: impl FnOnce(&Analysis, PositionEncoding) -> flakelens_ide::Cancellable<T> + Send + 'static,
+    ) -> Result<T> {
+        let start = std::time::Instant::now();
+        let result = self.read(f).await;
+        tracing::debug!("{name} took {:?}", start.elapsed());
+        result
+    }
+
     /// Publishes diagnostics for every file that has (or had) some.
     async fn publish_all(&self) {
         let generation = lock(&self.state).generation;
@@ -109,7 +129,13 @@ impl Backend {
                 for (path, diagnostics) in all {
                     let Some(index) = analysis.line_index(&path)? else {
                         // Unreadable file: report at the start.
-                        out.push((path, diagnostics.iter().map(|d| to_lsp(d, None, encoding)).collect()));
+                        out.push((
+                            path,
+                            diagnostics
+                                .iter()
+                                .map(|d| to_lsp(d, None, encoding))
+                                .collect(),
+                        ));
                         continue;
                     };
                     let converted = diagnostics
@@ -130,8 +156,10 @@ impl Backend {
                 // A newer change will publish.
                 return;
             }
-            let now: std::collections::HashSet<String> =
-                per_file.iter().map(|(path, _): &(String, Vec<Diagnostic>)| path.clone()).collect();
+            let now: std::collections::HashSet<String> = per_file
+                .iter()
+                .map(|(path, _): &(String, Vec<Diagnostic>)| path.clone())
+                .collect();
             let stale: Vec<String> = state.published.difference(&now).cloned().collect();
             state.published = now;
             let versions: HashMap<String, i32> = state
@@ -163,13 +191,18 @@ impl Backend {
             return;
         };
         let token = NumberOrString::String("flakelens/index".into());
-        let progress = self
-            .client
-            .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
-                token: token.clone(),
-            })
+        let supported = lock(&self.state).work_done_progress;
+        let progress = supported
+            && tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                self.client.send_request::<request::WorkDoneProgressCreate>(
+                    WorkDoneProgressCreateParams {
+                        token: token.clone(),
+                    },
+                ),
+            )
             .await
-            .is_ok();
+            .is_ok_and(|answer| answer.is_ok());
         if progress {
             self.client
                 .send_notification::<notification::Progress>(ProgressParams {
@@ -207,13 +240,19 @@ impl Backend {
                     .collect();
                 files.extend(open);
                 state.generation += 1;
-                state
-                    .host
-                    .load(workspace.root, files, workspace.problems, workspace.settings);
+                state.host.load(
+                    workspace.root,
+                    files,
+                    workspace.problems,
+                    workspace.settings,
+                );
             }
             Ok(Err(error)) => {
                 self.client
-                    .log_message(MessageType::WARNING, format!("flakelens: cannot load the workspace: {error}"))
+                    .log_message(
+                        MessageType::WARNING,
+                        format!("flakelens: cannot load the workspace: {error}"),
+                    )
                     .await;
             }
             Err(error) => tracing::error!("loading failed: {error}"),
@@ -222,9 +261,11 @@ impl Backend {
             self.client
                 .send_notification::<notification::Progress>(ProgressParams {
                     token,
-                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(WorkDoneProgressEnd {
-                        message: Some("done".into()),
-                    })),
+                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(
+                        WorkDoneProgressEnd {
+                            message: Some("done".into()),
+                        },
+                    )),
                 })
                 .await;
         }
@@ -232,7 +273,7 @@ impl Backend {
     }
 }
 
-fn to_lsp(
+pub(super) fn to_lsp(
     diagnostic: &flakelens_ide::Diagnostic,
     index: Option<&flakelens_syntax::LineIndex>,
     encoding: PositionEncoding,
@@ -273,12 +314,32 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|folders| folders.first())
             .and_then(|folder| folder.uri.to_file_path().ok())
-            .or_else(|| params.root_uri.as_ref().and_then(|uri| uri.to_file_path().ok()))
+            .or_else(|| {
+                params
+                    .root_uri
+                    .as_ref()
+                    .and_then(|uri| uri.to_file_path().ok())
+            })
             .or_else(|| params.root_path.as_ref().map(std::path::PathBuf::from));
+        let work_done_progress = params
+            .capabilities
+            .window
+            .as_ref()
+            .and_then(|window| window.work_done_progress)
+            .unwrap_or(false);
+        let hierarchical_symbols = params
+            .capabilities
+            .text_document
+            .as_ref()
+            .and_then(|text| text.document_symbol.as_ref())
+            .and_then(|symbols| symbols.hierarchical_document_symbol_support)
+            .unwrap_or(false);
         {
             let mut state = lock(&self.state);
             state.encoding = encoding;
             state.root = root;
+            state.work_done_progress = work_done_progress;
+            state.hierarchical_symbols = hierarchical_symbols;
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -292,6 +353,21 @@ impl LanguageServer for Backend {
                         change: Some(TextDocumentSyncKind::INCREMENTAL),
                         save: Some(TextDocumentSyncSaveOptions::Supported(true)),
                         ..TextDocumentSyncOptions::default()
+                    },
+                )),
+                definition_provider: Some(OneOf::Left(true)),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: Some(vec![".".into()]),
+                    ..CompletionOptions::default()
+                }),
+                references_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..CodeActionOptions::default()
                     },
                 )),
                 ..ServerCapabilities::default()
@@ -356,7 +432,10 @@ impl LanguageServer for Backend {
                         let end = convert::offset(&index, range.end, encoding);
                         match (start, end) {
                             (Some(start), Some(end)) if start <= end => {
-                                text.replace_range(usize::from(start)..usize::from(end), &change.text);
+                                text.replace_range(
+                                    usize::from(start)..usize::from(end),
+                                    &change.text,
+                                );
                             }
                             _ => tracing::warn!("change with an invalid range ignored: {range:?}"),
                         }
@@ -411,7 +490,8 @@ impl LanguageServer for Backend {
                 continue;
             }
             let disk_path = std::path::PathBuf::from(&path);
-            let read = tokio::task::spawn_blocking(move || crate::load::read_nix_file(&disk_path)).await;
+            let read =
+                tokio::task::spawn_blocking(move || crate::load::read_nix_file(&disk_path)).await;
             let mut state = lock(&self.state);
             state.generation += 1;
             changed = true;
@@ -427,5 +507,91 @@ impl LanguageServer for Backend {
         if changed {
             self.publish_all().await;
         }
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params.position;
+        let Some(path) = convert::path_of(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        self.timed("definition", move |analysis, encoding| {
+            features::definition(analysis, &path, position, encoding)
+        })
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let position = params.text_document_position.position;
+        let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        self.timed("completion", move |analysis, encoding| {
+            features::completion(analysis, &path, position, encoding)
+        })
+        .await
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params.position;
+        let Some(path) = convert::path_of(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        self.timed("hover", move |analysis, encoding| {
+            features::hover(analysis, &path, position, encoding)
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let position = params.text_document_position.position;
+        let include_declaration = params.context.include_declaration;
+        let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        self.timed("references", move |analysis, encoding| {
+            features::references(analysis, &path, position, include_declaration, encoding)
+        })
+        .await
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let hierarchical = lock(&self.state).hierarchical_symbols;
+        self.timed("documentSymbol", move |analysis, encoding| {
+            features::document_symbols(analysis, &path, hierarchical, encoding)
+        })
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        let query = params.query;
+        self.timed("workspaceSymbol", move |analysis, encoding| {
+            features::workspace_symbols(analysis, &query, encoding)
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let range = params.range;
+        self.timed("codeAction", move |analysis, encoding| {
+            features::code_actions(analysis, &path, range, encoding)
+        })
+        .await
     }
 }

@@ -54,18 +54,97 @@ pub struct Diagnostic {
 /// declare themselves: a repo declaring something below one of them does
 /// not own the whole namespace.
 const UPSTREAM_TOP_LEVEL: &[&str] = &[
-    "_module", "accounts", "appstream", "assertions", "boot", "console", "containers",
-    "dconf", "documentation", "dysnomia", "ec2", "editorconfig", "environment", "fileSystems",
-    "fonts", "gtk", "hardware", "home", "home-manager", "homebrew", "i18n", "ids", "image",
-    "isoImage", "jobs", "krb5", "launchd", "lib", "location", "manual", "meta", "mobile",
-    "netboot", "networking", "news", "nix", "nixpkgs", "oci", "power", "powerManagement",
-    "programs", "qt", "sdImage", "security", "services", "snapraid", "sound", "specialisation",
-    "submoduleSupport", "swapDevices", "system", "systemd", "targets", "testing", "time",
-    "uninstall", "users", "virtualisation", "vmVariant", "vmVariantWithBootLoader", "warnings",
-    "wayland", "wsl", "xdg", "xresources", "xsession", "zramSwap", "nesting", "installer",
-    "stylix", "age", "sops", "disko", "nixvim", "wrappers", "catppuccin", "colorScheme",
-    "fileSystem", "darwin", "cloud", "proxmox", "lxc", "openstack", "amazonImage",
-    "formatConfigs", "dockerImage", "kubernetes", "gnome", "xfconf", "flake", "perSystem",
+    "_module",
+    "accounts",
+    "appstream",
+    "assertions",
+    "boot",
+    "console",
+    "containers",
+    "dconf",
+    "documentation",
+    "dysnomia",
+    "ec2",
+    "editorconfig",
+    "environment",
+    "fileSystems",
+    "fonts",
+    "gtk",
+    "hardware",
+    "home",
+    "home-manager",
+    "homebrew",
+    "i18n",
+    "ids",
+    "image",
+    "isoImage",
+    "jobs",
+    "krb5",
+    "launchd",
+    "lib",
+    "location",
+    "manual",
+    "meta",
+    "mobile",
+    "netboot",
+    "networking",
+    "news",
+    "nix",
+    "nixpkgs",
+    "oci",
+    "power",
+    "powerManagement",
+    "programs",
+    "qt",
+    "sdImage",
+    "security",
+    "services",
+    "snapraid",
+    "sound",
+    "specialisation",
+    "submoduleSupport",
+    "swapDevices",
+    "system",
+    "systemd",
+    "targets",
+    "testing",
+    "time",
+    "uninstall",
+    "users",
+    "virtualisation",
+    "vmVariant",
+    "vmVariantWithBootLoader",
+    "warnings",
+    "wayland",
+    "wsl",
+    "xdg",
+    "xresources",
+    "xsession",
+    "zramSwap",
+    "nesting",
+    "installer",
+    "stylix",
+    "age",
+    "sops",
+    "disko",
+    "nixvim",
+    "wrappers",
+    "catppuccin",
+    "colorScheme",
+    "fileSystem",
+    "darwin",
+    "cloud",
+    "proxmox",
+    "lxc",
+    "openstack",
+    "amazonImage",
+    "formatConfigs",
+    "dockerImage",
+    "kubernetes",
+    "gnome",
+    "xfconf",
+    "flake",
+    "perSystem",
 ];
 
 struct HostContext<'a> {
@@ -101,7 +180,16 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         summaries.push(crate::module::module_summary_in(db, *file, Some(key)));
     }
     summaries.extend(closure.inline.iter().map(|s| &**s));
-    check_closure(db, closure, index, repo, &summaries, key.name(db), host_root, &mut out);
+    check_closure(
+        db,
+        closure,
+        index,
+        repo,
+        &summaries,
+        key.name(db),
+        host_root,
+        &mut out,
+    );
 
     // Nested evaluations: group their roots by evaluation.
     let mut groups: std::collections::BTreeMap<NestedKind, Vec<ModuleRef>> = Default::default();
@@ -110,7 +198,10 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         for nested in &summary.nested {
             match &nested.kind {
                 NestedKind::HomeShared => shared.push(nested.module.clone()),
-                kind => groups.entry(kind.clone()).or_default().push(nested.module.clone()),
+                kind => groups
+                    .entry(kind.clone())
+                    .or_default()
+                    .push(nested.module.clone()),
             }
         }
     }
@@ -188,7 +279,10 @@ fn check_closure(
 fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
     for import in &summary.imports {
         match import {
-            ModuleRef::Missing { path, site: Some(site) } => cx.out.push(Diagnostic {
+            ModuleRef::Missing {
+                path,
+                site: Some(site),
+            } => cx.out.push(Diagnostic {
                 range: *site,
                 severity: Severity::Error,
                 code: codes::MISSING_IMPORT,
@@ -445,8 +539,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -464,11 +558,21 @@ fn edit_distance(a: &str, b: &str) -> usize {
 
 fn duplicate_declarations(cx: &mut HostContext) {
     for (path, decl) in cx.index.all() {
-        let Some(node) = cx.index.root.find(&path.iter().map(|s| match s {
-            crate::Segment::Name(n) => n.as_str(),
-            crate::Segment::AnyName => "<name>",
-            crate::Segment::AnyIndex => "*",
-        }).collect::<Vec<_>>()).0 else {
+        let Some(node) = cx
+            .index
+            .root
+            .find(
+                &path
+                    .iter()
+                    .map(|s| match s {
+                        crate::Segment::Name(n) => n.as_str(),
+                        crate::Segment::AnyName => "<name>",
+                        crate::Segment::AnyIndex => "*",
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .0
+        else {
             continue;
         };
         let plain: Vec<_> = node
@@ -476,7 +580,12 @@ fn duplicate_declarations(cx: &mut HostContext) {
             .iter()
             .filter(|d| {
                 !d.ty.has_suboptions()
-                    && matches!(d.kind, crate::module::DeclKind::Option | crate::module::DeclKind::EnableOption | crate::module::DeclKind::PackageOption)
+                    && matches!(
+                        d.kind,
+                        crate::module::DeclKind::Option
+                            | crate::module::DeclKind::EnableOption
+                            | crate::module::DeclKind::PackageOption
+                    )
             })
             .collect();
         if plain.len() < 2 || !std::ptr::eq(*plain.last().unwrap_or(&decl), decl) {
@@ -509,7 +618,11 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     let set = hosts(db);
     for host in &set.hosts {
         for root in &host.roots {
-            if let ModuleRef::Missing { path, site: Some(site) } = root {
+            if let ModuleRef::Missing {
+                path,
+                site: Some(site),
+            } = root
+            {
                 // The host's own file (its path names the host) is a
                 // warning about the host list; any other entry of the
                 // modules list is a broken import.
@@ -546,6 +659,7 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     for key in host_keys(db) {
         out.extend(host_diagnostics(db, key).iter().cloned());
     }
+    out.extend(crate::packages::package_diagnostics(db).iter().cloned());
     // Deduplicate: a module shared by several hosts reports once.
     let mut seen = std::collections::HashSet::new();
     out.retain(|diagnostic| {

@@ -39,7 +39,14 @@ pub fn eval_flake_inputs(ev: &Evaluator) -> Value {
             }
         }
     }
-    for common in ["nixpkgs", "home-manager", "nix-darwin", "darwin", "flake-utils", "flake-parts"] {
+    for common in [
+        "nixpkgs",
+        "home-manager",
+        "nix-darwin",
+        "darwin",
+        "flake-utils",
+        "flake-parts",
+    ] {
         if inputs.get(common).is_none() {
             inputs.insert_value(common, Value::Input(common.into()));
         }

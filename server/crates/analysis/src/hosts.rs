@@ -216,7 +216,11 @@ pub fn host_closure<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Closure> {
 
 /// The modules reachable from `roots`; file modules are evaluated with the
 /// given host's `specialArgs` (generic arguments for `None`).
-pub fn closure_of<'db>(db: &'db dyn Db, roots: &[ModuleRef], host: Option<HostKey<'db>>) -> Closure {
+pub fn closure_of<'db>(
+    db: &'db dyn Db,
+    roots: &[ModuleRef],
+    host: Option<HostKey<'db>>,
+) -> Closure {
     let mut closure = Closure::default();
     let mut seen = std::collections::HashSet::new();
     let mut queue: Vec<ModuleRef> = roots.iter().rev().cloned().collect();

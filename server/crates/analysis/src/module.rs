@@ -268,7 +268,8 @@ pub fn module_summary_in<'db>(
 ) -> Arc<ModuleSummary> {
     let ev = Evaluator::new(db);
     if let Some(host) = host {
-        *ev.special_args.borrow_mut() = crate::hosts::special_args(&ev, *host.kind(db), host.name(db));
+        *ev.special_args.borrow_mut() =
+            crate::hosts::special_args(&ev, *host.kind(db), host.name(db));
     }
     let thunk = ev.import_thunk(file);
     let mut summary = summarize(&ev, &thunk, &mut Vec::new());
@@ -308,7 +309,10 @@ pub fn module_imports<'db>(
     host: Option<crate::hosts::HostKey<'db>>,
 ) -> Arc<(Vec<ModuleRef>, bool)> {
     let summary = module_summary_in(db, file, host);
-    Arc::new((summary.imports.clone(), summary.imports_incomplete || summary.unknown))
+    Arc::new((
+        summary.imports.clone(),
+        summary.imports_incomplete || summary.unknown,
+    ))
 }
 
 /// Whether a value is the root expression of a file, and which file.
@@ -432,7 +436,14 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
         }
     }
     if let Some(options) = attrs.get("options") {
-        walk_options(ev, &options.value, (options.key, options.path_range()), &mut Vec::new(), &mut summary, 0);
+        walk_options(
+            ev,
+            &options.value,
+            (options.key, options.path_range()),
+            &mut Vec::new(),
+            &mut summary,
+            0,
+        );
     }
     if let Some(freeform) = attrs.get("freeformType") {
         let _ = freeform;
@@ -456,7 +467,9 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
             "freeformType",
         ];
         let mut config = (*attrs).clone();
-        config.entries.retain(|name, _| !SPECIAL.contains(&name.as_ref()));
+        config
+            .entries
+            .retain(|name, _| !SPECIAL.contains(&name.as_ref()));
         config.marker = None;
         let config = ev.value_thunk(Value::Attrs(Rc::new(config)), thunk.loc());
         let (entries, incomplete) = definition_entries(ev, &config, 0);
@@ -510,7 +523,11 @@ fn config_path(ev: &Evaluator, thunk: &Thunk, names: &[&str]) -> Vec<Rc<Attrs>> 
 
 /// `home-manager.users.<name>`, `home-manager.sharedModules` and
 /// `containers.<name>.config`: module evaluations of their own.
-fn nested_modules(ev: &Evaluator, config: &Thunk, stack: &mut Vec<SourceFile>) -> Vec<NestedModule> {
+fn nested_modules(
+    ev: &Evaluator,
+    config: &Thunk,
+    stack: &mut Vec<SourceFile>,
+) -> Vec<NestedModule> {
     let mut out = Vec::new();
     for users in config_path(ev, config, &["home-manager", "users"]) {
         for (name, entry) in &users.entries {
@@ -572,9 +589,9 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
             },
             ty: TypeData::Any("alias".into()),
             default: None,
-            description: to.as_ref().map(|to| {
-                format!("Alias of `{}`.", crate::display_path(to))
-            }),
+            description: to
+                .as_ref()
+                .map(|to| format!("Alias of `{}`.", crate::display_path(to))),
             example: None,
             alias_of: if untyped { None } else { to.clone() },
             decl: attrs.origin,
@@ -622,7 +639,14 @@ fn walk_options(
             }
             for (name, entry) in &attrs.entries {
                 path.push(Segment::Name(name.to_string()));
-                walk_options(ev, &entry.value, (entry.key, entry.path_range()), path, summary, submodule_depth);
+                walk_options(
+                    ev,
+                    &entry.value,
+                    (entry.key, entry.path_range()),
+                    path,
+                    summary,
+                    submodule_depth,
+                );
                 path.pop();
             }
         }
@@ -650,7 +674,11 @@ fn declare(
     };
     let kind = match attrs.get("description").map(|e| ev.force(&e.value)) {
         Some(Value::Str(d)) if d.starts_with("Whether to enable ") => DeclKind::EnableOption,
-        _ if matches!(ty, TypeData::Package) && attrs.get("default").is_some_and(|d| matches!(d.value.peek(), Some(Value::Pkgs(_)))) => {
+        _ if matches!(ty, TypeData::Package)
+            && attrs
+                .get("default")
+                .is_some_and(|d| matches!(d.value.peek(), Some(Value::Pkgs(_)))) =>
+        {
             DeclKind::PackageOption
         }
         _ => DeclKind::Option,
@@ -663,16 +691,18 @@ fn declare(
         .get("defaultText")
         .map(|entry| render(ev, &entry.value))
         .or_else(|| text_of("default"));
-    let description = attrs.get("description").and_then(|entry| match ev.force(&entry.value) {
-        Value::Str(text) => Some(text.to_string()),
-        Value::Attrs(doc) => doc
-            .get("text")
-            .and_then(|text| match ev.force(&text.value) {
-                Value::Str(text) => Some(text.to_string()),
-                _ => None,
-            }),
-        _ => None,
-    });
+    let description = attrs
+        .get("description")
+        .and_then(|entry| match ev.force(&entry.value) {
+            Value::Str(text) => Some(text.to_string()),
+            Value::Attrs(doc) => doc
+                .get("text")
+                .and_then(|text| match ev.force(&text.value) {
+                    Value::Str(text) => Some(text.to_string()),
+                    _ => None,
+                }),
+            _ => None,
+        });
     summary.declarations.push(Declaration {
         path: path.clone(),
         kind,
@@ -761,7 +791,14 @@ fn submodule_options(
         summary.open.push(path.clone());
     }
     if let Some(options) = attrs.get("options") {
-        walk_options(ev, &options.value, (options.key, options.path_range()), path, summary, depth);
+        walk_options(
+            ev,
+            &options.value,
+            (options.key, options.path_range()),
+            path,
+            summary,
+            depth,
+        );
     }
     if let Some(imports) = attrs.get("imports") {
         match ev.force(&imports.value) {
@@ -829,7 +866,9 @@ pub fn type_data(ty: &TypeValue) -> TypeData {
             }
             TypeData::OneOf(members)
         }
-        TypeValue::OneOf(members) => TypeData::OneOf(members.iter().map(|m| type_data(m)).collect()),
+        TypeValue::OneOf(members) => {
+            TypeData::OneOf(members.iter().map(|m| type_data(m)).collect())
+        }
         TypeValue::Submodule(_) => TypeData::Submodule,
         TypeValue::FunctionTo(inner) => TypeData::FunctionTo(Box::new(type_data(inner))),
         TypeValue::Opaque => TypeData::Any("a custom type".into()),
@@ -907,7 +946,9 @@ fn collect_entries(
     match attrs.marker {
         Some("if") | Some("override") | Some("order") => {
             match attrs.get("content") {
-                Some(content) => collect_entries(ev, &content.value, depth, out, incomplete, budget),
+                Some(content) => {
+                    collect_entries(ev, &content.value, depth, out, incomplete, budget)
+                }
                 None => *incomplete = true,
             }
             return;

@@ -16,7 +16,11 @@ pub enum StrKind {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TypeData {
     Bool,
-    Int { name: String, min: i64, max: i64 },
+    Int {
+        name: String,
+        min: i64,
+        max: i64,
+    },
     Float,
     Number,
     Str(StrKind),
@@ -66,7 +70,11 @@ impl TypeData {
             TypeData::Package => "types.package".into(),
             TypeData::Enum(members) => format!(
                 "types.enum [ {} ]",
-                members.iter().map(DefKind::to_nix).collect::<Vec<_>>().join(" ")
+                members
+                    .iter()
+                    .map(DefKind::to_nix)
+                    .collect::<Vec<_>>()
+                    .join(" ")
             ),
             TypeData::ListOf(inner) => format!("types.listOf ({})", inner.nix_name()),
             TypeData::AttrsOf(inner) => format!("types.attrsOf ({})", inner.nix_name()),
@@ -84,7 +92,6 @@ impl TypeData {
             TypeData::Attrs => "types.attrs".into(),
             TypeData::Any(name) => name.clone(),
         }
-        .replace("(types.", "(types.")
     }
 
     /// A short English description: "a port (0–65535)".
@@ -113,7 +120,11 @@ impl TypeData {
             TypeData::Package => "a package".into(),
             TypeData::Enum(members) => format!(
                 "one of {}",
-                members.iter().map(DefKind::to_nix).collect::<Vec<_>>().join(", ")
+                members
+                    .iter()
+                    .map(DefKind::to_nix)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             TypeData::ListOf(inner) => format!("a list of {}", plural(&inner.describe())),
             TypeData::AttrsOf(inner) => {

@@ -67,7 +67,12 @@ impl Fixture {
     /// An analysis host with the fixture's files loaded at root `/`.
     pub fn host(&self) -> AnalysisHost {
         let mut host = AnalysisHost::new();
-        host.load("/".to_string(), self.files.clone(), Vec::new(), Settings::default());
+        host.load(
+            "/".to_string(),
+            self.files.clone(),
+            Vec::new(),
+            Settings::default(),
+        );
         host
     }
 }
@@ -93,7 +98,10 @@ mod tests {
                 ("/b/c.nix".to_string(), "{ y = 2; }\n".to_string()),
             ]
         );
-        assert_eq!(fixture.cursor, Some(("/b/c.nix".to_string(), TextSize::from(6))));
+        assert_eq!(
+            fixture.cursor,
+            Some(("/b/c.nix".to_string(), TextSize::from(6)))
+        );
     }
 
     #[test]

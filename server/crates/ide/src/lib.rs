@@ -6,9 +6,18 @@
 //! host cancels reads running on older snapshots.
 
 mod listing;
+pub mod packages;
 
 pub mod fixture;
 pub mod syntax_nav;
+
+pub mod code_actions;
+pub mod completion;
+mod goto;
+pub mod hover;
+pub mod references;
+pub mod scope;
+pub mod symbols;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -185,7 +194,12 @@ impl Analysis {
 
     /// Every file's VFS path, sorted.
     pub fn files(&self) -> Vec<String> {
-        self.db.workspace().files(&self.db).keys().cloned().collect()
+        self.db
+            .workspace()
+            .files(&self.db)
+            .keys()
+            .cloned()
+            .collect()
     }
 
     /// Paths with a load problem (not in `files`).
@@ -315,4 +329,100 @@ fn convert(db: &dyn Db, diagnostic: &check::Diagnostic) -> Diagnostic {
 /// A path relative to the workspace root, for display.
 pub fn display_path(root: &str, path: &str) -> String {
     paths::relative_to(path, root).to_string()
+}
+
+// ---- Editor features (goto, completion, hover, references, symbols, code
+// actions). Plain data in and out; see the feature modules.
+impl Analysis {
+    /// Where the thing at `offset` is defined.
+    pub fn goto_definition(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<scope::NavTarget>> {
+        self.with_db(|db| goto::goto_definition(db, path, offset))
+    }
+
+    /// Completions at `offset`.
+    pub fn completions(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<completion::CompletionItem>> {
+        self.with_db(|db| completion::completions(db, path, offset))
+    }
+
+    /// Hover documentation at `offset`.
+    pub fn hover(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Option<hover::HoverResult>> {
+        self.with_db(|db| hover::hover(db, path, offset))
+    }
+
+    /// Every reference to the option or variable at `offset`.
+    pub fn references(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+        include_declaration: bool,
+    ) -> Cancellable<Vec<references::Reference>> {
+        self.with_db(|db| references::references(db, path, offset, include_declaration))
+    }
+
+    /// The outline of one file.
+    pub fn document_symbols(&self, path: &str) -> Cancellable<Vec<symbols::DocumentSymbol>> {
+        self.with_db(|db| symbols::document_symbols(db, path))
+    }
+
+    /// Options, hosts and modules matching `query`.
+    pub fn workspace_symbols(&self, query: &str) -> Cancellable<Vec<symbols::WorkspaceSymbol>> {
+        self.with_db(|db| symbols::workspace_symbols(db, query))
+    }
+
+    /// Quick fixes for diagnostics overlapping `range`.
+    pub fn code_actions(
+        &self,
+        path: &str,
+        range: TextRange,
+    ) -> Cancellable<Vec<code_actions::CodeAction>> {
+        self.with_db(|db| code_actions::code_actions(db, path, range))
+    }
+}
+
+// ---- The repo's package set (see `packages`).
+impl Analysis {
+    /// Every package the repo adds to `pkgs` or exposes as a flake output.
+    pub fn packages(&self) -> Cancellable<Vec<packages::PackageInfo>> {
+        self.with_db(|db| packages::package_list(db))
+    }
+
+    /// The recipe (on its derivation call) of the package referenced at
+    /// `offset` (`pkgs.poglets`, `with pkgs; [ poglets ]`, …).
+    pub fn package_definition(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Option<(String, TextRange)>> {
+        self.with_db(|db| packages::package_definition(db, path, offset))
+    }
+
+    /// Hover markdown (and the name's range) for a package reference.
+    pub fn package_hover(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Option<(TextRange, String)>> {
+        self.with_db(|db| packages::package_hover(db, path, offset))
+    }
+
+    /// The repo's packages after `pkgs.` (and `self.packages.${system}.`).
+    pub fn package_completions(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<packages::PackageCompletion>> {
+        self.with_db(|db| packages::package_completions(db, path, offset))
+    }
 }

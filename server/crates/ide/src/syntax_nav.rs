@@ -122,9 +122,9 @@ pub enum Binding {
 impl Binding {
     pub fn key(&self) -> Option<TextRange> {
         match self {
-            Binding::Let { key, .. } | Binding::Inherit { key, .. } | Binding::Param { key, .. } => {
-                Some(*key)
-            }
+            Binding::Let { key, .. }
+            | Binding::Inherit { key, .. }
+            | Binding::Param { key, .. } => Some(*key),
             Binding::With { .. } => None,
         }
     }
@@ -178,7 +178,9 @@ fn head_name(expr: &SyntaxNode) -> Option<String> {
                 _ => None,
             }
         }
-        SyntaxKind::NODE_PAREN => head_name(&ast::Paren::cast(expr.clone())?.expr()?.syntax().clone()),
+        SyntaxKind::NODE_PAREN => {
+            head_name(&ast::Paren::cast(expr.clone())?.expr()?.syntax().clone())
+        }
         _ => None,
     }
 }
@@ -188,7 +190,9 @@ fn call_of(apply: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, Vec<SyntaxNode
     let mut outer = apply.clone();
     while let Some(parent) = outer.parent() {
         match ast::Apply::cast(parent.clone()) {
-            Some(up) if up.lambda().map(|l| l.syntax().clone()) == Some(outer.clone()) => outer = parent,
+            Some(up) if up.lambda().map(|l| l.syntax().clone()) == Some(outer.clone()) => {
+                outer = parent
+            }
             _ => break,
         }
     }
@@ -240,7 +244,14 @@ const MODULE_OUTPUTS: &[&str] = &[
     "flakeModules",
 ];
 /// Top-level keys of a module that are neither options nor config.
-const MODULE_META_KEYS: &[&str] = &["imports", "disabledModules", "_file", "key", "freeformType", "_class"];
+const MODULE_META_KEYS: &[&str] = &[
+    "imports",
+    "disabledModules",
+    "_file",
+    "key",
+    "freeformType",
+    "_class",
+];
 
 fn last_key_name(apv: &ast::AttrpathValue) -> Option<String> {
     match attr_seg(&apv.attrpath()?.attrs().last()?) {
@@ -384,7 +395,9 @@ fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
                 }
                 if segs.len() == 1 {
                     if let Some(holder) = set_node.parent().and_then(ast::AttrpathValue::cast) {
-                        if last_key_name(&holder).is_some_and(|k| MODULE_OUTPUTS.contains(&k.as_str())) {
+                        if last_key_name(&holder)
+                            .is_some_and(|k| MODULE_OUTPUTS.contains(&k.as_str()))
+                        {
                             return Some(Role::ModuleRoot);
                         }
                     }
@@ -404,8 +417,12 @@ fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
                         }
                         if is_explicit_module(&set) {
                             match first.as_str() {
-                                "config" => Some(Role::At(PathKind::Definition, segs[1..].to_vec())),
-                                "options" => Some(Role::At(PathKind::Declaration, segs[1..].to_vec())),
+                                "config" => {
+                                    Some(Role::At(PathKind::Definition, segs[1..].to_vec()))
+                                }
+                                "options" => {
+                                    Some(Role::At(PathKind::Declaration, segs[1..].to_vec()))
+                                }
                                 _ => None,
                             }
                         } else {
@@ -434,7 +451,9 @@ pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)
     let set_node = apv.syntax().parent()?;
     let set = ast::AttrSet::cast(set_node.clone())?;
     let segs = attrpath_segs(&attrpath);
-    let index = segs.iter().position(|(_, range)| *range == attr.syntax().text_range())?;
+    let index = segs
+        .iter()
+        .position(|(_, range)| *range == attr.syntax().text_range())?;
     let upto: Vec<Seg> = segs[..=index].iter().map(|(seg, _)| seg.clone()).collect();
     match role_of(&set_node, is_flake)? {
         Role::ModuleRoot => {
@@ -448,7 +467,9 @@ pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)
             if is_explicit_module(&set) {
                 match first.as_str() {
                     "config" if upto.len() > 1 => Some((PathKind::Definition, upto[1..].to_vec())),
-                    "options" if upto.len() > 1 => Some((PathKind::Declaration, upto[1..].to_vec())),
+                    "options" if upto.len() > 1 => {
+                        Some((PathKind::Declaration, upto[1..].to_vec()))
+                    }
                     _ => None,
                 }
             } else {
@@ -519,7 +540,9 @@ fn lookup_entries(scope: &impl HasEntry, name: &str) -> Option<Binding> {
     for entry in scope.entries() {
         match entry {
             ast::Entry::AttrpathValue(apv) => {
-                let Some(attrpath) = apv.attrpath() else { continue };
+                let Some(attrpath) = apv.attrpath() else {
+                    continue;
+                };
                 let mut attrs = attrpath.attrs();
                 let Some(first) = attrs.next() else { continue };
                 if matches!(&attr_seg(&first), Seg::Name(n) if n == name) {
@@ -539,7 +562,10 @@ fn lookup_entries(scope: &impl HasEntry, name: &str) -> Option<Binding> {
                     if matches!(&attr_seg(&attr), Seg::Name(n) if n == name) {
                         return Some(Binding::Inherit {
                             key: attr.syntax().text_range(),
-                            from: inherit.from().and_then(|f| f.expr()).map(|e| e.syntax().clone()),
+                            from: inherit
+                                .from()
+                                .and_then(|f| f.expr())
+                                .map(|e| e.syntax().clone()),
                         });
                     }
                 }
@@ -588,14 +614,20 @@ fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Seg>> {
         return None;
     }
     match expr.kind() {
-        SyntaxKind::NODE_PAREN => config_path_inner(ast::Paren::cast(expr.clone())?.expr()?.syntax(), depth + 1),
+        SyntaxKind::NODE_PAREN => {
+            config_path_inner(ast::Paren::cast(expr.clone())?.expr()?.syntax(), depth + 1)
+        }
         SyntaxKind::NODE_SELECT => {
             let select = ast::Select::cast(expr.clone())?;
             if select.default_expr().is_some() {
                 return None;
             }
             let mut base = config_path_inner(select.expr()?.syntax(), depth + 1)?;
-            base.extend(attrpath_segs(&select.attrpath()?).into_iter().map(|(seg, _)| seg));
+            base.extend(
+                attrpath_segs(&select.attrpath()?)
+                    .into_iter()
+                    .map(|(seg, _)| seg),
+            );
             Some(base)
         }
         SyntaxKind::NODE_IDENT => {
@@ -607,13 +639,22 @@ fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Seg>> {
     }
 }
 
-fn name_config_path(_ident: &ast::Ident, name: &str, binding: Option<Binding>, depth: u32) -> Option<Vec<Seg>> {
+fn name_config_path(
+    _ident: &ast::Ident,
+    name: &str,
+    binding: Option<Binding>,
+    depth: u32,
+) -> Option<Vec<Seg>> {
     match binding {
         None => (name == "config").then(Vec::new),
         Some(Binding::Param { name: param, .. }) => (param == "config").then(Vec::new),
-        Some(Binding::Let { value: Some(value), .. }) => config_path_inner(&value, depth + 1),
+        Some(Binding::Let {
+            value: Some(value), ..
+        }) => config_path_inner(&value, depth + 1),
         Some(Binding::Let { value: None, .. }) => None,
-        Some(Binding::Inherit { from: Some(from), .. }) => {
+        Some(Binding::Inherit {
+            from: Some(from), ..
+        }) => {
             let mut base = config_path_inner(&from, depth + 1)?;
             base.push(Seg::Name(name.to_string()));
             Some(base)
@@ -646,7 +687,9 @@ pub fn token_at(root: &SyntaxNode, offset: TextSize) -> Option<SyntaxToken> {
     let tokens = root.token_at_offset(offset);
     tokens.max_by_key(|token| match token.kind() {
         SyntaxKind::TOKEN_IDENT => 4,
-        SyntaxKind::TOKEN_STRING_CONTENT | SyntaxKind::TOKEN_PATH_REL | SyntaxKind::TOKEN_PATH_ABS => 3,
+        SyntaxKind::TOKEN_STRING_CONTENT
+        | SyntaxKind::TOKEN_PATH_REL
+        | SyntaxKind::TOKEN_PATH_ABS => 3,
         SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT => 0,
         _ => 1,
     })
@@ -657,7 +700,10 @@ pub fn site_at(root: &SyntaxNode, offset: TextSize, is_flake: bool) -> Option<Si
     let token = token_at(root, offset)?;
     let parent = token.parent()?;
     // Path literals.
-    if matches!(token.kind(), SyntaxKind::TOKEN_PATH_REL | SyntaxKind::TOKEN_PATH_ABS) {
+    if matches!(
+        token.kind(),
+        SyntaxKind::TOKEN_PATH_REL | SyntaxKind::TOKEN_PATH_ABS
+    ) {
         let path = parent;
         let only_literal = path.children().next().is_none();
         if !only_literal {
@@ -672,7 +718,10 @@ pub fn site_at(root: &SyntaxNode, offset: TextSize, is_flake: bool) -> Option<Si
     let attr_node = token
         .parent_ancestors()
         .take(3)
-        .find(|node| node.parent().is_some_and(|p| p.kind() == SyntaxKind::NODE_ATTRPATH))?
+        .find(|node| {
+            node.parent()
+                .is_some_and(|p| p.kind() == SyntaxKind::NODE_ATTRPATH)
+        })?
         .clone();
     let holder = attr_node.parent()?;
     if let Some(attr) = ast::Attr::cast(attr_node.clone()) {
@@ -783,7 +832,9 @@ fn attr_site(attr: &ast::Attr, attrpath: &ast::Attrpath, is_flake: bool) -> Opti
 /// `self`, `outputs`, `inputs.self`.
 fn is_flake_self(expr: &SyntaxNode) -> bool {
     match expr.kind() {
-        SyntaxKind::NODE_IDENT => matches!(ident_name(expr).as_deref(), Some("self") | Some("outputs")),
+        SyntaxKind::NODE_IDENT => {
+            matches!(ident_name(expr).as_deref(), Some("self") | Some("outputs"))
+        }
         SyntaxKind::NODE_SELECT => {
             let Some(select) = ast::Select::cast(expr.clone()) else {
                 return false;
@@ -803,14 +854,23 @@ fn is_flake_self(expr: &SyntaxNode) -> bool {
 /// `flake.nix`: the value expression.
 pub fn find_module_output(root: &SyntaxNode, output: &str, name: &str) -> Option<SyntaxNode> {
     for apv in root.descendants().filter_map(ast::AttrpathValue::cast) {
-        let Some(attrpath) = apv.attrpath() else { continue };
-        let segs: Vec<Seg> = attrpath_segs(&attrpath).into_iter().map(|(s, _)| s).collect();
+        let Some(attrpath) = apv.attrpath() else {
+            continue;
+        };
+        let segs: Vec<Seg> = attrpath_segs(&attrpath)
+            .into_iter()
+            .map(|(s, _)| s)
+            .collect();
         let want = [Seg::Name(output.to_string()), Seg::Name(name.to_string())];
         if segs.ends_with(&want) {
             return apv.value().map(|v| v.syntax().clone());
         }
         if segs == [Seg::Name(name.to_string())] {
-            let holder = apv.syntax().parent().and_then(|s| s.parent()).and_then(ast::AttrpathValue::cast);
+            let holder = apv
+                .syntax()
+                .parent()
+                .and_then(|s| s.parent())
+                .and_then(ast::AttrpathValue::cast);
             if holder.and_then(|h| last_key_name(&h)).as_deref() == Some(output) {
                 return apv.value().map(|v| v.syntax().clone());
             }
@@ -825,7 +885,9 @@ pub fn module_value_path(value: &SyntaxNode) -> Option<String> {
         SyntaxKind::NODE_PATH_REL | SyntaxKind::NODE_PATH_ABS => {
             (value.children().next().is_none()).then(|| value.text().to_string())
         }
-        SyntaxKind::NODE_PAREN => module_value_path(ast::Paren::cast(value.clone())?.expr()?.syntax()),
+        SyntaxKind::NODE_PAREN => {
+            module_value_path(ast::Paren::cast(value.clone())?.expr()?.syntax())
+        }
         SyntaxKind::NODE_APPLY => {
             let apply = ast::Apply::cast(value.clone())?;
             if head_name(apply.lambda()?.syntax()).as_deref() != Some("import") {
@@ -868,7 +930,11 @@ const MARKER: &str = "flakelensCompletionMarker";
 /// here, so a marker identifier is inserted at the cursor and the text
 /// reparsed: first bare (`services.poglets.|` → a path), then as a
 /// binding (`{ po| }` → `{ poMARKER = null; }`).
-pub fn completion_context(text: &str, offset: TextSize, is_flake: bool) -> Option<CompletionContext> {
+pub fn completion_context(
+    text: &str,
+    offset: TextSize,
+    is_flake: bool,
+) -> Option<CompletionContext> {
     let at = usize::from(offset);
     if at > text.len() || !text.is_char_boundary(at) {
         return None;
@@ -887,13 +953,20 @@ pub fn completion_context(text: &str, offset: TextSize, is_flake: bool) -> Optio
         else {
             continue;
         };
-        let Some(ident) = token.parent() else { continue };
+        let Some(ident) = token.parent() else {
+            continue;
+        };
         let Some(attrpath) = ident.parent().and_then(ast::Attrpath::cast) else {
             continue;
         };
-        let Some(holder) = attrpath.syntax().parent() else { continue };
+        let Some(holder) = attrpath.syntax().parent() else {
+            continue;
+        };
         let segs = attrpath_segs(&attrpath);
-        let Some(index) = segs.iter().position(|(_, range)| *range == ident.text_range()) else {
+        let Some(index) = segs
+            .iter()
+            .position(|(_, range)| *range == ident.text_range())
+        else {
             continue;
         };
         let start = ident.text_range().start();
@@ -918,7 +991,8 @@ pub fn completion_context(text: &str, offset: TextSize, is_flake: bool) -> Optio
                                 _ => return None,
                             }
                         } else {
-                            if matches!(before.first(), Some(Seg::Name(n)) if MODULE_META_KEYS.contains(&n.as_str())) {
+                            if matches!(before.first(), Some(Seg::Name(n)) if MODULE_META_KEYS.contains(&n.as_str()))
+                            {
                                 return None;
                             }
                             (PathKind::Definition, before)
@@ -959,10 +1033,14 @@ fn value_context(text: &str, offset: TextSize, is_flake: bool) -> Option<Complet
     // The token just before the cursor (skipping the word being typed).
     let token = root.token_at_offset(offset).left_biased()?;
     let partial_start = match token.kind() {
-        SyntaxKind::TOKEN_IDENT if token.text_range().start() < offset => token.text_range().start(),
+        SyntaxKind::TOKEN_IDENT if token.text_range().start() < offset => {
+            token.text_range().start()
+        }
         _ => offset,
     };
-    let apv = token.parent_ancestors().find_map(ast::AttrpathValue::cast)?;
+    let apv = token
+        .parent_ancestors()
+        .find_map(ast::AttrpathValue::cast)?;
     let assign = apv.assign_token()?;
     if assign.text_range().end() > partial_start {
         return None;
@@ -1000,14 +1078,20 @@ mod tests {
         match site(text) {
             Some(Site::OptionKey { kind, path, .. }) => format!("{kind:?} {}", display(&path)),
             Some(Site::OptionRead { path, .. }) => format!("Read {}", display(&path)),
-            Some(Site::Name { config_path: Some(path), .. }) => format!("Name {}", display(&path)),
+            Some(Site::Name {
+                config_path: Some(path),
+                ..
+            }) => format!("Name {}", display(&path)),
             other => format!("{other:?}"),
         }
     }
 
     #[test]
     fn implicit_module_paths() {
-        assert_eq!(path_of("{ services.po$0glets.enable = true; }"), "Definition services.poglets");
+        assert_eq!(
+            path_of("{ services.po$0glets.enable = true; }"),
+            "Definition services.poglets"
+        );
         assert_eq!(
             path_of("{ config, ... }: { services = { poglets = { po$0rt = 1; }; }; }"),
             "Definition services.poglets.port"
@@ -1027,7 +1111,8 @@ mod tests {
         let text = "{ config, lib, ... }: { options.x = 1; config.a = mkDefault { b = lib.optionalAttrs c { d$0 = 1; }; }; }";
         assert_eq!(path_of(text), "Definition a.b.d");
         // `imports` and let bindings are not options.
-        let text = "{ config, ... }: { imports = [ ./a.nix ]; config.x = let y = { z$0 = 1; }; in y; }";
+        let text =
+            "{ config, ... }: { imports = [ ./a.nix ]; config.x = let y = { z$0 = 1; }; in y; }";
         assert_eq!(path_of(text), "None");
     }
 
@@ -1072,23 +1157,44 @@ mod tests {
         let offset = text.find("$0").unwrap();
         let text = text.replace("$0", "");
         match completion_context(&text, TextSize::from(offset as u32), false) {
-            Some(CompletionContext::Key { kind, base, partial, .. }) => {
+            Some(CompletionContext::Key {
+                kind,
+                base,
+                partial,
+                ..
+            }) => {
                 format!("{kind:?} [{}] {partial:?}", display(&base))
             }
-            Some(CompletionContext::Read { base, partial, .. }) => format!("Read [{}] {partial:?}", display(&base)),
-            Some(CompletionContext::Value { path, partial, .. }) => format!("Value [{}] {partial:?}", display(&path)),
+            Some(CompletionContext::Read { base, partial, .. }) => {
+                format!("Read [{}] {partial:?}", display(&base))
+            }
+            Some(CompletionContext::Value { path, partial, .. }) => {
+                format!("Value [{}] {partial:?}", display(&path))
+            }
             None => "None".into(),
         }
     }
 
     #[test]
     fn completion_contexts() {
-        assert_eq!(completion("{\n  services.poglets.$0\n}\n"), "Definition [services.poglets] \"\"");
-        assert_eq!(completion("{\n  services.poglets.$0\n  x = 1;\n}\n"), "Definition [services.poglets] \"\"");
-        assert_eq!(completion("{\n  services = {\n    po$0\n  };\n}\n"), "Definition [services] \"po\"");
+        assert_eq!(
+            completion("{\n  services.poglets.$0\n}\n"),
+            "Definition [services.poglets] \"\""
+        );
+        assert_eq!(
+            completion("{\n  services.poglets.$0\n  x = 1;\n}\n"),
+            "Definition [services.poglets] \"\""
+        );
+        assert_eq!(
+            completion("{\n  services = {\n    po$0\n  };\n}\n"),
+            "Definition [services] \"po\""
+        );
         assert_eq!(completion("{ config, ... }: {\n  options.a = 1;\n  config = mkIf x {\n    services.p$0\n  };\n}\n"), "Definition [services] \"p\"");
         assert_eq!(completion("{ x = { $0 }; }"), "Definition [x] \"\"");
-        assert_eq!(completion("{ config, ... }: { x = config.services.$0; }"), "Read [services] \"\"");
+        assert_eq!(
+            completion("{ config, ... }: { x = config.services.$0; }"),
+            "Read [services] \"\""
+        );
         assert_eq!(completion("{ a.b = $0\n}"), "Value [a.b] \"\"");
         assert_eq!(completion("{ a.b = tr$0; }"), "Value [a.b] \"tr\"");
         assert_eq!(completion("{ a.b = 1 + $0; }"), "None");

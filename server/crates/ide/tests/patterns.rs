@@ -50,7 +50,11 @@ fn pattern_fixtures_report_exactly_the_annotated_diagnostics() {
         .filter(|path| path.extension().is_some_and(|ext| ext == "nixfixture"))
         .collect();
     entries.sort();
-    assert!(entries.len() >= 30, "expected the pattern catalogue, found {}", entries.len());
+    assert!(
+        entries.len() >= 30,
+        "expected the pattern catalogue, found {}",
+        entries.len()
+    );
     let mut failures = Vec::new();
     for path in &entries {
         let text = std::fs::read_to_string(path).expect("readable fixture");

@@ -176,7 +176,11 @@ fn kind_name(kind: SyntaxKind) -> String {
         TOKEN_STRING_START | TOKEN_STRING_END => "`\"`",
         TOKEN_INTERPOL_START => "`${`",
         TOKEN_INTERPOL_END => "`}`",
-        _ => return format!("{kind:?}").trim_start_matches("TOKEN_").to_lowercase(),
+        _ => {
+            return format!("{kind:?}")
+                .trim_start_matches("TOKEN_")
+                .to_lowercase()
+        }
     };
     text.to_string()
 }
@@ -198,7 +202,11 @@ mod tests {
     fn parse_reports_errors_with_ranges() {
         let parsed = parse("{ a = 1 }");
         assert!(!parsed.errors.is_empty());
-        assert!(parsed.errors[0].message.contains("expected `;`"), "{:?}", parsed.errors);
+        assert!(
+            parsed.errors[0].message.contains("expected `;`"),
+            "{:?}",
+            parsed.errors
+        );
         let parsed = parse("{ a = 1; }");
         assert!(parsed.errors.is_empty());
         assert!(parsed.root_expr().is_some());

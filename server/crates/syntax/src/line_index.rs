@@ -124,7 +124,10 @@ mod tests {
         let index = index("ab\ncd\n");
         let lc = index.line_col(TextSize::from(4), PositionEncoding::Utf16);
         assert_eq!(lc, LineCol { line: 1, col: 1 });
-        assert_eq!(index.offset(lc, PositionEncoding::Utf16), Some(TextSize::from(4)));
+        assert_eq!(
+            index.offset(lc, PositionEncoding::Utf16),
+            Some(TextSize::from(4))
+        );
         assert_eq!(index.line_count(), 3);
     }
 
@@ -150,7 +153,10 @@ mod tests {
     #[test]
     fn out_of_range_positions() {
         let index = index("ab\ncd");
-        assert_eq!(index.offset(LineCol { line: 7, col: 0 }, PositionEncoding::Utf16), None);
+        assert_eq!(
+            index.offset(LineCol { line: 7, col: 0 }, PositionEncoding::Utf16),
+            None
+        );
         assert_eq!(
             index.offset(LineCol { line: 0, col: 99 }, PositionEncoding::Utf16),
             Some(TextSize::from(2))

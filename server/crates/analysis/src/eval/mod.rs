@@ -43,6 +43,10 @@ pub struct Evaluator<'db> {
     /// `specialArgs` of the host whose modules are being evaluated: they
     /// override the generic module arguments.
     pub special_args: RefCell<Option<Rc<Attrs>>>,
+    /// Overlays seen being applied to a package set while evaluating
+    /// (`import nixpkgs { overlays = …; }`, `pkgs.extend f`), for the
+    /// package engine (`crate::packages`).
+    pub overlay_uses: RefCell<Vec<crate::packages::OverlayUse>>,
 }
 
 impl Drop for Evaluator<'_> {
@@ -56,6 +60,7 @@ impl Drop for Evaluator<'_> {
         *self.builtins.get_mut() = None;
         *self.flake_self.get_mut() = None;
         *self.special_args.get_mut() = None;
+        self.overlay_uses.get_mut().clear();
     }
 }
 
@@ -76,6 +81,7 @@ impl<'db> Evaluator<'db> {
             builtins: RefCell::default(),
             flake_self: RefCell::default(),
             special_args: RefCell::default(),
+            overlay_uses: RefCell::default(),
         }
     }
 
@@ -154,9 +160,7 @@ impl<'db> Evaluator<'db> {
                 ThunkState::Forcing | ThunkState::Cleared => return Value::Unknown,
                 ThunkState::Pending { .. }
                 | ThunkState::Select { .. }
-                | ThunkState::Apply { .. } => {
-                    std::mem::replace(&mut *state, ThunkState::Forcing)
-                }
+                | ThunkState::Apply { .. } => std::mem::replace(&mut *state, ThunkState::Forcing),
             }
         };
         let value = match pending {
@@ -300,10 +304,9 @@ impl<'db> Evaluator<'db> {
                             None if attrs.incomplete => return Value::Unknown,
                             None => return Value::Bool(false),
                         },
-                        Value::Unknown
-                        | Value::Config(_)
-                        | Value::Pkgs(_)
-                        | Value::Input(_) => return Value::Unknown,
+                        Value::Unknown | Value::Config(_) | Value::Pkgs(_) | Value::Input(_) => {
+                            return Value::Unknown
+                        }
                         _ => return Value::Bool(false),
                     }
                 }
@@ -342,9 +345,7 @@ impl<'db> Evaluator<'db> {
                 }
             }
             ast::Expr::BinOp(binop) => self.eval_binop(binop, env, file),
-            ast::Expr::LegacyLet(_)
-            | ast::Expr::CurPos(_)
-            | ast::Expr::Error(_) => Value::Unknown,
+            ast::Expr::LegacyLet(_) | ast::Expr::CurPos(_) | ast::Expr::Error(_) => Value::Unknown,
         }
     }
 
@@ -627,6 +628,14 @@ impl<'db> Evaluator<'db> {
     /// `or` default applies); `Some(Unknown)` when it cannot be known.
     pub fn select(&self, value: &Value, name: &str) -> Option<Value> {
         match value {
+            Value::Attrs(attrs) if attrs.marker == Some("external-modules") => {
+                // `inputs.foo.nixosModules.bar`: a module from outside.
+                let input = match attrs.get("_input").and_then(|e| e.value.peek()) {
+                    Some(Value::Str(input)) => input,
+                    _ => "?".into(),
+                };
+                Some(Value::ExternalModule(format!("{input}.{name}").into()))
+            }
             Value::Attrs(attrs) => match attrs.get(name) {
                 Some(entry) => Some(self.force(&entry.value.clone())),
                 None if attrs.incomplete => Some(Value::Unknown),
@@ -638,7 +647,9 @@ impl<'db> Evaluator<'db> {
                 Some(Value::Config(path.into()))
             }
             Value::Pkgs(path) => {
-                if path.is_empty() && name == "callPackage" {
+                // `pkgs.callPackage`, also of package scopes
+                // (`pkgs.python3Packages.callPackage`).
+                if name == "callPackage" {
                     return Some(Value::Prim(Rc::new(PrimApp {
                         prim: prims::Prim::CallPackage,
                         args: Vec::new(),
@@ -647,6 +658,14 @@ impl<'db> Evaluator<'db> {
                 }
                 if path.is_empty() && name == "lib" {
                     return Some(self.lib());
+                }
+                if path.is_empty() && name == "extend" {
+                    // `pkgs.extend overlay` (recorded by the package engine).
+                    return Some(Value::Prim(Rc::new(PrimApp {
+                        prim: prims::Prim::PkgsExtend,
+                        args: Vec::new(),
+                        call: None,
+                    })));
                 }
                 let mut path = path.to_vec();
                 path.push(name.into());
@@ -663,18 +682,41 @@ impl<'db> Evaluator<'db> {
         match name {
             "lib" => self.lib(),
             "outPath" => Value::Unknown,
-            "nixosModules" | "darwinModules" | "homeManagerModules" | "homeModules"
-            | "nixosModule" | "darwinModule" | "homeManagerModule" | "modules"
-            | "flakeModules" | "flakeModule" => {
+            "nixosModule" | "darwinModule" | "homeManagerModule" | "flakeModule" => {
+                Value::ExternalModule(format!("inputs.{input}.{name}").into())
+            }
+            "nixosModules" | "darwinModules" | "homeManagerModules" | "homeModules" | "modules"
+            | "flakeModules" => {
                 let mut attrs = Attrs {
                     incomplete: true,
                     ..Attrs::default()
                 };
                 // Any member is an external module.
                 attrs.marker = Some("external-modules");
-                attrs.origin = None;
-                let _ = input;
+                attrs.insert_value(
+                    "_input",
+                    Value::Str(format!("inputs.{input}.{name}").into()),
+                );
                 Value::Attrs(Rc::new(attrs))
+            }
+            // `nixpkgs.legacyPackages.${system}`: the package set.
+            "legacyPackages" if input == "nixpkgs" || input.starts_with("nixpkgs") => {
+                let mut systems = Attrs {
+                    incomplete: true,
+                    ..Attrs::default()
+                };
+                for system in [
+                    "x86_64-linux",
+                    "aarch64-linux",
+                    "x86_64-darwin",
+                    "aarch64-darwin",
+                    "i686-linux",
+                    "armv7l-linux",
+                    "riscv64-linux",
+                ] {
+                    systems.insert_value(system, Value::Pkgs(Rc::from(Vec::new())));
+                }
+                Value::Attrs(Rc::new(systems))
             }
             "legacyPackages" => Value::Unknown,
             _ => Value::Unknown,
@@ -1050,7 +1092,7 @@ impl<'db> Evaluator<'db> {
                     };
                     let path_range = path.syntax().text_range();
                     let segments: Vec<ast::Attr> = path.attrs().collect();
-                    self.insert_path(attrs, &segments, path_range, value, env, inherit_env, file);
+                    self.insert_path(attrs, &segments, path_range, value, env, file);
                 }
             }
         }
@@ -1058,7 +1100,6 @@ impl<'db> Evaluator<'db> {
 
     /// Inserts `a.b.c = value` into `attrs`, merging nested attrsets the way
     /// Nix does (`a.b = 1; a.c = 2;` and `a = { b = 1; }; a.c = 2;`).
-    #[allow(clippy::too_many_arguments)]
     fn insert_path(
         &self,
         attrs: &mut Attrs,
@@ -1066,7 +1107,6 @@ impl<'db> Evaluator<'db> {
         path_range: TextRange,
         value: ast::Expr,
         env: &Env,
-        inherit_env: &Env,
         file: SourceFile,
     ) {
         let Some((first, rest)) = segments.split_first() else {
@@ -1092,12 +1132,13 @@ impl<'db> Evaluator<'db> {
                     attrs.entries.insert(
                         name,
                         AttrEntry {
-                            value: self.value_thunk(
-                                Value::Attrs(Rc::new(nested)),
-                                self.loc(file, set),
-                            ),
+                            value: self
+                                .value_thunk(Value::Attrs(Rc::new(nested)), self.loc(file, set)),
                             key: existing_key.or(key),
-                            path_range: Some(FileRange { file, range: path_range }),
+                            path_range: Some(FileRange {
+                                file,
+                                range: path_range,
+                            }),
                         },
                     );
                     return;
@@ -1109,7 +1150,10 @@ impl<'db> Evaluator<'db> {
                 AttrEntry {
                     value: thunk,
                     key,
-                    path_range: Some(FileRange { file, range: path_range }),
+                    path_range: Some(FileRange {
+                        file,
+                        range: path_range,
+                    }),
                 },
             );
             return;
@@ -1118,16 +1162,17 @@ impl<'db> Evaluator<'db> {
             Some(Value::Attrs(existing)) => (*existing).clone(),
             _ => Attrs::default(),
         };
-        self.insert_path(&mut nested, rest, path_range, value, env, inherit_env, file);
+        self.insert_path(&mut nested, rest, path_range, value, env, file);
         let existing = attrs.entries.get(&name).cloned();
         attrs.entries.insert(
             name,
             AttrEntry {
                 value: self.value_thunk(Value::Attrs(Rc::new(nested)), key),
                 key: existing.as_ref().and_then(|e| e.key).or(key),
-                path_range: existing
-                    .and_then(|e| e.path_range)
-                    .or(Some(FileRange { file, range: path_range })),
+                path_range: existing.and_then(|e| e.path_range).or(Some(FileRange {
+                    file,
+                    range: path_range,
+                })),
             },
         );
     }

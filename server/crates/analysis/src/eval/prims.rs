@@ -48,6 +48,8 @@ prims! {
     ListOf = 1, AttrsOf = 1, NullOr = 1, Either = 2, OneOf = 1, Enum = 1, Submodule = 1,
     SubmoduleWith = 1, StrMatching = 1, SeparatedString = 1, IntsBetween = 2,
     CoercedTo = 3, FunctionTo = 1, Uniq = 1, Unique = 2, AddCheck = 2, MkOptionType = 1,
+    // package engine (crate::packages)
+    ComposedOverlay = 3, PkgsExtend = 1, ConcatMapAttrs = 2,
 }
 
 fn prim(prim: Prim) -> Value {
@@ -133,10 +135,7 @@ pub fn make_builtins(_ev: &Evaluator) -> Value {
         ("any", Prim::Any),
         ("concatStringsSep", Prim::ConcatStringsSep),
     ];
-    let values: Vec<(&str, Value)> = entries
-        .iter()
-        .map(|(name, p)| (*name, prim(*p)))
-        .collect();
+    let values: Vec<(&str, Value)> = entries.iter().map(|(name, p)| (*name, prim(*p))).collect();
     attrs_of(&values, true)
 }
 
@@ -225,6 +224,11 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("fix", Prim::Fix),
     ("composeManyExtensions", Prim::ComposeManyExtensions),
     ("composeExtensions", Prim::ComposeExtensions),
+    ("concatMapAttrs", Prim::ConcatMapAttrs),
+    (
+        "packagesFromDirectoryRecursive",
+        Prim::PackagesFromDirectoryRecursive,
+    ),
     ("callPackageWith", Prim::Const),
     ("eachDefaultSystem", Prim::EachDefaultSystem),
     ("eachSystem", Prim::EachSystem),
@@ -355,7 +359,13 @@ pub fn make_lib(ev: &Evaluator) -> Value {
     // Sub-namespaces expose the same functions (`lib.attrsets.mapAttrs`).
     let flat = Value::Attrs(Rc::new(attrs.clone()));
     for namespace in [
-        "attrsets", "lists", "strings", "options", "modules", "trivial", "fixedPoints",
+        "attrsets",
+        "lists",
+        "strings",
+        "options",
+        "modules",
+        "trivial",
+        "fixedPoints",
     ] {
         attrs.insert_value(namespace, flat.clone());
     }
@@ -402,7 +412,11 @@ fn attrs(ev: &Evaluator, thunk: &Thunk) -> Option<Rc<Attrs>> {
     }
 }
 
-fn marked(marker: &'static str, entries: Vec<(&str, Thunk)>, call: Option<crate::FileRange>) -> Value {
+fn marked(
+    marker: &'static str,
+    entries: Vec<(&str, Thunk)>,
+    call: Option<crate::FileRange>,
+) -> Value {
     let mut attrs = Attrs {
         marker: Some(marker),
         origin: call,
@@ -415,7 +429,12 @@ fn marked(marker: &'static str, entries: Vec<(&str, Thunk)>, call: Option<crate:
     Value::Attrs(Rc::new(attrs))
 }
 
-fn override_with(ev: &Evaluator, priority: i64, content: &Thunk, call: Option<crate::FileRange>) -> Value {
+fn override_with(
+    ev: &Evaluator,
+    priority: i64,
+    content: &Thunk,
+    call: Option<crate::FileRange>,
+) -> Value {
     marked(
         "override",
         vec![
@@ -426,7 +445,12 @@ fn override_with(ev: &Evaluator, priority: i64, content: &Thunk, call: Option<cr
     )
 }
 
-fn order_with(ev: &Evaluator, priority: i64, content: &Thunk, call: Option<crate::FileRange>) -> Value {
+fn order_with(
+    ev: &Evaluator,
+    priority: i64,
+    content: &Thunk,
+    call: Option<crate::FileRange>,
+) -> Value {
     marked(
         "order",
         vec![
@@ -463,7 +487,10 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             Value::Input(_) => prim(Prim::ImportNixpkgs),
             _ => Value::Unknown,
         },
-        Prim::ImportNixpkgs => Value::Pkgs(Rc::from(Vec::new())),
+        Prim::ImportNixpkgs => {
+            crate::packages::record_nixpkgs_import(ev, &a[0], call);
+            Value::Pkgs(Rc::from(Vec::new()))
+        }
         Prim::Map => match list(ev, &a[1]) {
             Some(items) => Value::List(Rc::new(
                 items
@@ -500,7 +527,10 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         },
         Prim::AttrValues => match attrs(ev, &a[0]) {
             Some(set) if !set.incomplete => Value::List(Rc::new(
-                set.entries.values().map(|entry| entry.value.clone()).collect(),
+                set.entries
+                    .values()
+                    .map(|entry| entry.value.clone())
+                    .collect(),
             )),
             _ => Value::Unknown,
         },
@@ -630,8 +660,14 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             }
             _ => Value::Unknown,
         },
-        Prim::IsAttrs | Prim::IsList | Prim::IsString | Prim::IsFunction | Prim::IsBool
-        | Prim::IsInt | Prim::IsPath | Prim::IsNull => {
+        Prim::IsAttrs
+        | Prim::IsList
+        | Prim::IsString
+        | Prim::IsFunction
+        | Prim::IsBool
+        | Prim::IsInt
+        | Prim::IsPath
+        | Prim::IsNull => {
             let value = ev.force(&a[0]);
             let known = !matches!(
                 value,
@@ -789,7 +825,10 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
                 result.entries.retain(|name, entry| {
                     let name_thunk = ev.value_thunk(Value::Str(name.clone()), None);
                     let partial = ev.apply(&function, name_thunk, None);
-                    !matches!(ev.apply(&partial, entry.value.clone(), None), Value::Bool(false))
+                    !matches!(
+                        ev.apply(&partial, entry.value.clone(), None),
+                        Value::Bool(false)
+                    )
                 });
                 Value::Attrs(Rc::new(result))
             }
@@ -949,17 +988,18 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
                 _ => None,
             };
             let extra = attrs(ev, &a[2]);
-            let default_path: Option<Vec<Name>> = match extra.as_ref().and_then(|e| e.get("default")) {
-                Some(entry) => match ev.force(&entry.value) {
-                    Value::Str(s) => Some(s.split('.').map(Name::from).collect()),
-                    Value::List(parts) => parts.iter().map(|p| string(ev, p)).collect(),
-                    Value::Null => None,
-                    _ => None,
-                },
-                None => name
-                    .as_ref()
-                    .map(|name| name.split('.').map(Name::from).collect()),
-            };
+            let default_path: Option<Vec<Name>> =
+                match extra.as_ref().and_then(|e| e.get("default")) {
+                    Some(entry) => match ev.force(&entry.value) {
+                        Value::Str(s) => Some(s.split('.').map(Name::from).collect()),
+                        Value::List(parts) => parts.iter().map(|p| string(ev, p)).collect(),
+                        Value::Null => None,
+                        _ => None,
+                    },
+                    None => name
+                        .as_ref()
+                        .map(|name| name.split('.').map(Name::from).collect()),
+                };
             let mut result = Attrs {
                 marker: Some("option"),
                 origin: call,
@@ -1104,8 +1144,13 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         },
         Prim::EachDefaultSystem => each_system(
             ev,
-            &["x86_64-linux", "aarch64-linux", "x86_64-darwin", "aarch64-darwin"]
-                .map(|s| ev.value_thunk(Value::str(s), None)),
+            &[
+                "x86_64-linux",
+                "aarch64-linux",
+                "x86_64-darwin",
+                "aarch64-darwin",
+            ]
+            .map(|s| ev.value_thunk(Value::str(s), None)),
             &a[0],
         ),
         Prim::EachSystem => match list(ev, &a[0]) {
@@ -1163,8 +1208,14 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             ty((*force_type(ev, &a[index])).clone())
         }
         Prim::FunctionTo => ty(TypeValue::FunctionTo(force_type(ev, &a[0]))),
-        Prim::Either => ty(TypeValue::Either(force_type(ev, &a[0]), force_type(ev, &a[1]))),
-        Prim::CoercedTo => ty(TypeValue::Either(force_type(ev, &a[0]), force_type(ev, &a[2]))),
+        Prim::Either => ty(TypeValue::Either(
+            force_type(ev, &a[0]),
+            force_type(ev, &a[1]),
+        )),
+        Prim::CoercedTo => ty(TypeValue::Either(
+            force_type(ev, &a[0]),
+            force_type(ev, &a[2]),
+        )),
         Prim::OneOf => match list(ev, &a[0]) {
             Some(items) => ty(TypeValue::OneOf(
                 items.iter().map(|item| force_type(ev, item)).collect(),
@@ -1174,10 +1225,16 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         Prim::Enum => match list(ev, &a[0]) {
             Some(items) => {
                 let values: Vec<Value> = items.iter().map(|item| ev.force(item)).collect();
-                if values
-                    .iter()
-                    .all(|v| matches!(v, Value::Str(_) | Value::Int(_) | Value::Bool(_) | Value::Float(_) | Value::Null))
-                {
+                if values.iter().all(|v| {
+                    matches!(
+                        v,
+                        Value::Str(_)
+                            | Value::Int(_)
+                            | Value::Bool(_)
+                            | Value::Float(_)
+                            | Value::Null
+                    )
+                }) {
                     ty(TypeValue::Enum(values))
                 } else {
                     ty(TypeValue::Opaque)
@@ -1189,7 +1246,8 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             Value::List(modules) => modules.to_vec(),
             _ => vec![a[0].clone()],
         })),
-        Prim::SubmoduleWith => match attrs(ev, &a[0]).and_then(|args| args.get("modules").cloned()) {
+        Prim::SubmoduleWith => match attrs(ev, &a[0]).and_then(|args| args.get("modules").cloned())
+        {
             Some(entry) => match list(ev, &entry.value) {
                 Some(modules) => ty(TypeValue::Submodule(modules.to_vec())),
                 None => ty(TypeValue::Opaque),
@@ -1202,12 +1260,21 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         },
         Prim::SeparatedString => ty(TypeValue::Named("str")),
         Prim::IntsBetween => match (ev.force(&a[0]), ev.force(&a[1])) {
-            (Value::Int(min), Value::Int(max)) => {
-                ty(TypeValue::Ints { name: "between", min, max })
-            }
+            (Value::Int(min), Value::Int(max)) => ty(TypeValue::Ints {
+                name: "between",
+                min,
+                max,
+            }),
             _ => ty(TypeValue::Named("int")),
         },
         Prim::MkOptionType => ty(TypeValue::Opaque),
+        // package engine
+        Prim::ComposedOverlay => crate::packages::apply_composed(ev, &a[0], &a[1], &a[2]),
+        Prim::PkgsExtend => {
+            crate::packages::record_extend(ev, &a[0], call);
+            Value::Pkgs(Rc::from(Vec::new()))
+        }
+        Prim::ConcatMapAttrs => crate::packages::concat_map_attrs(ev, &a[0], &a[1]),
     }
 }
 

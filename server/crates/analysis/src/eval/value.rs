@@ -96,11 +96,21 @@ pub struct ThunkCell {
 }
 
 pub(crate) enum ThunkState {
-    Pending { expr: ast::Expr, env: Env, file: SourceFile },
+    Pending {
+        expr: ast::Expr,
+        env: Env,
+        file: SourceFile,
+    },
     /// `from.name`, selected lazily (`inherit (from) name;`).
-    Select { from: Thunk, name: Name },
+    Select {
+        from: Thunk,
+        name: Name,
+    },
     /// `function argument`, applied lazily.
-    Apply { function: Thunk, argument: Thunk },
+    Apply {
+        function: Thunk,
+        argument: Thunk,
+    },
     Forcing,
     Done(Value),
     /// Emptied when the evaluator is dropped, to break reference cycles.

@@ -1,0 +1,376 @@
+//! Completion of option path segments (wherever a definition can stand,
+//! and in `config.x`/`cfg.x` reads) and of values (`true`/`false`, enum
+//! members).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use flakelens_analysis::module::DefKind;
+use flakelens_analysis::options::{OptionIndex, Trie};
+use flakelens_analysis::types::TypeData;
+use flakelens_analysis::Segment;
+use flakelens_db::Db;
+use flakelens_syntax::{TextRange, TextSize};
+
+use crate::hover::option_markdown;
+use crate::scope::{self, file_ctx};
+use crate::syntax_nav::{self, CompletionContext, Seg};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CompletionKind {
+    /// An option (a leaf, or a submodule option).
+    Option,
+    /// A namespace with options below it.
+    Namespace,
+    /// A value literal.
+    Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletionItem {
+    pub label: String,
+    pub kind: CompletionKind,
+    /// The type (options), or "namespace".
+    pub detail: Option<String>,
+    /// Markdown: description, default, where declared.
+    pub documentation: Option<String>,
+    /// The text to insert, replacing `replace`.
+    pub insert: String,
+    pub replace: TextRange,
+}
+
+pub(crate) fn completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<CompletionItem> {
+    let Some(cx) = file_ctx(db, path) else {
+        return Vec::new();
+    };
+    let text = cx.file.text(db).clone();
+    let Some(context) = syntax_nav::completion_context(&text, offset, cx.is_flake) else {
+        return Vec::new();
+    };
+    let indexes = scope::indexes_at(db, cx.file, offset);
+    match context {
+        CompletionContext::Key {
+            base,
+            partial,
+            replace,
+            ..
+        }
+        | CompletionContext::Read {
+            base,
+            partial,
+            replace,
+            ..
+        } => segment_items(db, &indexes, &base, &partial, replace),
+        CompletionContext::Value {
+            path,
+            partial,
+            replace,
+        } => value_items(&indexes, &path, &partial, replace),
+    }
+}
+
+fn segment_items(
+    db: &dyn Db,
+    indexes: &[Arc<OptionIndex>],
+    base: &[Seg],
+    partial: &str,
+    replace: TextRange,
+) -> Vec<CompletionItem> {
+    let mut items: BTreeMap<String, CompletionItem> = BTreeMap::new();
+    for index in indexes {
+        let Some(node) = scope::find(index, base) else {
+            continue;
+        };
+        for (segment, child) in &node.children {
+            let Segment::Name(name) = segment else {
+                continue;
+            };
+            if items.contains_key(name) || !fuzzy(partial, name) {
+                continue;
+            }
+            items.insert(name.clone(), item(db, name, segment, child, replace));
+        }
+    }
+    items.into_values().collect()
+}
+
+fn item(
+    db: &dyn Db,
+    name: &str,
+    segment: &Segment,
+    child: &Trie,
+    replace: TextRange,
+) -> CompletionItem {
+    let insert = segment.to_string();
+    match child.declaration() {
+        Some(decl) => CompletionItem {
+            label: name.to_string(),
+            kind: CompletionKind::Option,
+            detail: Some(decl.ty.nix_name()),
+            documentation: Some(option_markdown(db, decl)),
+            insert,
+            replace,
+        },
+        None => {
+            let mut below = Vec::new();
+            child.walk(&mut Vec::new(), &mut below);
+            CompletionItem {
+                label: name.to_string(),
+                kind: CompletionKind::Namespace,
+                detail: Some(format!(
+                    "namespace ({} option{})",
+                    below.len(),
+                    if below.len() == 1 { "" } else { "s" }
+                )),
+                documentation: None,
+                insert,
+                replace,
+            }
+        }
+    }
+}
+
+/// Whether the characters of `partial` appear in order in `name`
+/// (case-insensitively): what editors filter by.
+fn fuzzy(partial: &str, name: &str) -> bool {
+    let mut chars = name.chars().flat_map(char::to_lowercase);
+    partial
+        .chars()
+        .flat_map(char::to_lowercase)
+        .all(|wanted| chars.any(|c| c == wanted))
+}
+
+fn value_items(
+    indexes: &[Arc<OptionIndex>],
+    path: &[Seg],
+    partial: &str,
+    replace: TextRange,
+) -> Vec<CompletionItem> {
+    let decls = scope::declarations(indexes, path);
+    let Some(decl) = decls.first() else {
+        return Vec::new();
+    };
+    let mut values = Vec::new();
+    literal_values(&decl.ty, &mut values);
+    let mut out: Vec<CompletionItem> = Vec::new();
+    for value in values {
+        if out.iter().any(|item| item.label == value)
+            || !fuzzy(partial.trim_start_matches('"'), &value)
+        {
+            continue;
+        }
+        let is_default = decl.default.as_deref() == Some(value.as_str());
+        out.push(CompletionItem {
+            label: value.clone(),
+            kind: CompletionKind::Value,
+            detail: Some(if is_default {
+                format!("{} (default)", decl.ty.nix_name())
+            } else {
+                decl.ty.nix_name()
+            }),
+            documentation: None,
+            insert: value,
+            replace,
+        });
+    }
+    out
+}
+
+fn literal_values(ty: &TypeData, out: &mut Vec<String>) {
+    match ty {
+        TypeData::Bool => {
+            out.push("true".into());
+            out.push("false".into());
+        }
+        TypeData::Enum(members) => out.extend(members.iter().map(DefKind::to_nix)),
+        TypeData::NullOr(inner) => {
+            literal_values(inner, out);
+            out.push("null".into());
+        }
+        TypeData::OneOf(members) => {
+            for member in members {
+                literal_values(member, out);
+            }
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{expect, Expect};
+
+    use super::CompletionKind;
+    use crate::fixture;
+
+    fn check(text: &str, expect: Expect) {
+        expect.assert_eq(&render(text));
+    }
+
+    fn render(text: &str) -> String {
+        let (host, path, offset) = fixture::with_cursor(text);
+        let analysis = host.analysis();
+        let items = analysis.completions(&path, offset).unwrap();
+        let rendered: Vec<String> = items
+            .iter()
+            .map(|item| {
+                let kind = match item.kind {
+                    CompletionKind::Option => "opt",
+                    CompletionKind::Namespace => "ns ",
+                    CompletionKind::Value => "val",
+                };
+                format!(
+                    "{kind} {} — {}",
+                    item.label,
+                    item.detail.clone().unwrap_or_default()
+                )
+            })
+            .collect();
+        rendered.join("\n")
+    }
+
+    const BASE: &str = r#"
+#- /flake.nix
+{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.neptune = nixpkgs.lib.nixosSystem {
+      modules = [ ./neptune.nix { services.poglets.$0 } ];
+    };
+  };
+}
+#- /poglets.nix
+{ config, lib, ... }:
+with lib;
+{
+  options.services.poglets = {
+    enable = mkEnableOption "poglets";
+    port = mkOption { type = types.port; default = 8000; description = "Port."; };
+    logLevel = mkOption { type = types.enum [ "debug" "info" ]; default = "info"; };
+    tls.cert = mkOption { type = types.nullOr types.path; default = null; };
+  };
+  options.users.users = mkOption {
+    type = types.attrsOf (types.submodule ({ name, ... }: {
+      options.uid = mkOption { type = types.int; };
+      options.isSystemUser = mkOption { type = types.bool; default = false; };
+    }));
+  };
+}
+#- /other.nix
+{ lib, ... }: { options.site.motd = lib.mkOption { type = lib.types.lines; }; }
+#- /neptune.nix
+"#;
+
+    fn host_file(body: &str) -> String {
+        format!(
+            "{}{{ config, lib, ... }}:\n{body}\n",
+            BASE.replace("$0", "")
+        )
+    }
+
+    #[test]
+    fn after_dot_lists_options_of_the_host() {
+        check(
+            &host_file("{\n  imports = [ ./poglets.nix ];\n  services.poglets.$0\n}"),
+            expect![[r#"
+                opt enable — types.bool
+                opt logLevel — types.enum [ "debug" "info" ]
+                opt port — types.port
+                ns  tls — namespace (1 option)"#]],
+        );
+        // Nested sets, partial names.
+        assert_eq!(
+            render(&host_file("{\n  imports = [ ./poglets.nix ];\n  services = {\n    poglets = {\n      $0\n    };\n  };\n}")),
+            render(&host_file("{\n  imports = [ ./poglets.nix ];\n  services.poglets.$0\n}")),
+        );
+        check(
+            &host_file(
+                "{\n  imports = [ ./poglets.nix ];\n  services = { poglets = { p$0 }; };\n}",
+            ),
+            expect!["opt port — types.port"],
+        );
+        // Only the file's hosts' options: `site` is declared in a module
+        // neptune does not import.
+        check(
+            &host_file("{\n  imports = [ ./poglets.nix ];\n  $0\n}"),
+            expect![[r#"
+                ns  services — namespace (4 options)
+                ns  users — namespace (3 options)"#]],
+        );
+    }
+
+    #[test]
+    fn inside_mkif_and_mkmerge() {
+        check(
+            &host_file("{\n  imports = [ ./poglets.nix ];\n  options.x = lib.mkOption { };\n  config = lib.mkIf true (lib.mkMerge [\n    { services.poglets.l$0 }\n  ]);\n}"),
+            expect![[r#"
+                opt enable — types.bool
+                opt logLevel — types.enum [ "debug" "info" ]
+                ns  tls — namespace (1 option)"#]],
+        );
+    }
+
+    #[test]
+    fn inline_modules_and_submodules() {
+        check(
+            &format!("{BASE}{{ imports = [ ./poglets.nix ]; }}\n"),
+            expect![[r#"
+            opt enable — types.bool
+            opt logLevel — types.enum [ "debug" "info" ]
+            opt port — types.port
+            ns  tls — namespace (1 option)"#]],
+        );
+        check(
+            &host_file("{\n  imports = [ ./poglets.nix ];\n  users.users.alice.$0\n}"),
+            expect![[r#"
+                opt isSystemUser — types.bool
+                opt uid — types.int"#]],
+        );
+        check(
+            &host_file(
+                "{\n  imports = [ ./poglets.nix ];\n  users.users.alice = {\n    $0\n  };\n}",
+            ),
+            expect![[r#"
+                opt isSystemUser — types.bool
+                opt uid — types.int"#]],
+        );
+    }
+
+    #[test]
+    fn reads_complete_too() {
+        check(
+            &host_file("let cfg = config.services.poglets; in {\n  imports = [ ./poglets.nix ];\n  x = cfg.$0;\n}"),
+            expect![[r#"
+                opt enable — types.bool
+                opt logLevel — types.enum [ "debug" "info" ]
+                opt port — types.port
+                ns  tls — namespace (1 option)"#]],
+        );
+    }
+
+    #[test]
+    fn values_for_bools_and_enums() {
+        check(
+            &host_file("{\n  imports = [ ./poglets.nix ];\n  services.poglets.enable = $0\n}"),
+            expect![[r#"
+                val true — types.bool
+                val false — types.bool (default)"#]],
+        );
+        check(
+            &host_file("{\n  imports = [ ./poglets.nix ];\n  services.poglets.logLevel = $0;\n}"),
+            expect![[r#"
+                val "debug" — types.enum [ "debug" "info" ]
+                val "info" — types.enum [ "debug" "info" ] (default)"#]],
+        );
+    }
+
+    #[test]
+    fn file_in_no_host_sees_all_repo_options() {
+        check(
+            &format!("{}#- /loose.nix\n{{ $0 }}\n", BASE.replace("$0", "")),
+            expect![[r#"
+                ns  services — namespace (4 options)
+                ns  site — namespace (1 option)
+                ns  users — namespace (3 options)"#]],
+        );
+    }
+}

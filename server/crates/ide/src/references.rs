@@ -1,0 +1,359 @@
+//! References: an option's declarations, every definition and every read
+//! (`config.x`, `cfg.x`, `with cfg; x`, `inherit (cfg) x`), across the
+//! workspace; or the uses of a local variable.
+
+use flakelens_analysis::options::repo_options;
+use flakelens_analysis::{FileRange, Segment};
+use flakelens_db::{Db, SourceFile};
+use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, TextRange, TextSize};
+use rowan::ast::AstNode;
+
+use crate::scope::{self, file_ctx};
+use crate::syntax_nav::{self, Binding, Seg, Site};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReferenceKind {
+    Declaration,
+    Definition,
+    Read,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Reference {
+    pub path: String,
+    pub range: TextRange,
+    pub kind: ReferenceKind,
+}
+
+pub(crate) fn references(
+    db: &dyn Db,
+    path: &str,
+    offset: TextSize,
+    include_declaration: bool,
+) -> Vec<Reference> {
+    let Some(cx) = file_ctx(db, path) else {
+        return Vec::new();
+    };
+    let Some(site) = syntax_nav::classify(&cx.root, offset, cx.is_flake) else {
+        return Vec::new();
+    };
+    let option = match site {
+        Site::OptionKey { path, .. } | Site::OptionRead { path, .. } => path,
+        Site::Name {
+            binding: Some(Binding::With { .. }) | None,
+            config_path: Some(option),
+            ..
+        } if !option.is_empty() => option,
+        Site::Name {
+            binding: Some(binding),
+            ..
+        } => {
+            return match binding.key() {
+                Some(key) => local_references(&cx.path, &cx.root, key, include_declaration),
+                None => Vec::new(),
+            }
+        }
+        Site::BindingSite { range, .. } => {
+            return local_references(&cx.path, &cx.root, range, include_declaration)
+        }
+        _ => return Vec::new(),
+    };
+    let indexes = scope::indexes_at(db, cx.file, offset);
+    let target = scope::option_path(&indexes, &option);
+    option_references(db, &target, include_declaration)
+}
+
+pub(crate) fn option_references(
+    db: &dyn Db,
+    target: &[Segment],
+    include_declaration: bool,
+) -> Vec<Reference> {
+    let mut out: Vec<Reference> = Vec::new();
+    let push = |range: FileRange, kind: ReferenceKind, out: &mut Vec<Reference>| {
+        let reference = Reference {
+            path: range.file.path(db).clone(),
+            range: range.range,
+            kind,
+        };
+        if !out
+            .iter()
+            .any(|r| r.path == reference.path && r.range == reference.range)
+        {
+            out.push(reference);
+        }
+    };
+    if include_declaration {
+        let names: Vec<String> = target.iter().map(|s| s.to_string()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        if let (Some(node), _) = repo_options(db).root.find(&names) {
+            for decl in &node.decls {
+                if let Some(range) = decl.key.or(decl.decl) {
+                    push(range, ReferenceKind::Declaration, &mut out);
+                }
+            }
+        }
+    }
+    for summary in scope::all_summaries(db) {
+        scope::walk_definitions(
+            &summary.definitions,
+            &mut Vec::new(),
+            &mut |names, entry| {
+                if scope::names_match(names, target) {
+                    if let Some(key) = entry.key {
+                        push(key, ReferenceKind::Definition, &mut out);
+                    }
+                }
+            },
+        );
+    }
+    for file in db.workspace().files(db).values() {
+        for range in reads_in(db, *file, target) {
+            push(
+                FileRange { file: *file, range },
+                ReferenceKind::Read,
+                &mut out,
+            );
+        }
+    }
+    out.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));
+    out
+}
+
+/// Ranges in a file that read the option at `target`.
+fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange> {
+    let Some(Segment::Name(last)) = target.last() else {
+        return Vec::new();
+    };
+    let text = file.text(db);
+    if !text.contains(last.as_str()) {
+        return Vec::new();
+    }
+    let root = flakelens_db::parse(db, file).syntax();
+    let mut out = Vec::new();
+    for node in root.descendants() {
+        match node.kind() {
+            SyntaxKind::NODE_SELECT => {
+                let Some(select) = ast::Select::cast(node.clone()) else {
+                    continue;
+                };
+                let Some(attrpath) = select.attrpath() else {
+                    continue;
+                };
+                let segs = syntax_nav::attrpath_segs(&attrpath);
+                if !segs
+                    .iter()
+                    .any(|(seg, _)| matches!(seg, Seg::Name(n) if n == last))
+                {
+                    continue;
+                }
+                let Some(mut path) = select
+                    .expr()
+                    .and_then(|e| syntax_nav::config_path(e.syntax()))
+                else {
+                    continue;
+                };
+                for (seg, range) in segs {
+                    path.push(seg);
+                    if scope::segs_match(&path, target) {
+                        out.push(range);
+                    }
+                }
+            }
+            SyntaxKind::NODE_IDENT => {
+                if node.text() != last.as_str() {
+                    continue;
+                }
+                let Some(parent) = node.parent() else {
+                    continue;
+                };
+                if parent.kind() == SyntaxKind::NODE_ATTRPATH {
+                    continue;
+                }
+                let site = ident_read(&node);
+                if site.is_some_and(|path| scope::segs_match(&path, target)) {
+                    out.push(node.text_range());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// The config path an identifier reads (`with cfg; port`, `inherit (cfg) port`).
+fn ident_read(node: &SyntaxNode) -> Option<Vec<Seg>> {
+    let ident = ast::Ident::cast(node.clone())?;
+    let name = node.text().to_string();
+    let parent = node.parent()?;
+    if parent.kind() == SyntaxKind::NODE_INHERIT {
+        let inherit = ast::Inherit::cast(parent)?;
+        let from = inherit.from()?.expr()?;
+        let mut path = syntax_nav::config_path(from.syntax())?;
+        path.push(Seg::Name(name));
+        return Some(path);
+    }
+    match syntax_nav::resolve(&ident)? {
+        Binding::With { namespaces } => namespaces.iter().find_map(|namespace| {
+            let mut path = syntax_nav::config_path(namespace)?;
+            path.push(Seg::Name(name.clone()));
+            Some(path)
+        }),
+        _ => None,
+    }
+}
+
+/// Uses of a local variable bound at `key`.
+fn local_references(
+    path: &str,
+    root: &SyntaxNode,
+    key: TextRange,
+    include_declaration: bool,
+) -> Vec<Reference> {
+    let mut out = Vec::new();
+    if include_declaration {
+        out.push(Reference {
+            path: path.to_string(),
+            range: key,
+            kind: ReferenceKind::Declaration,
+        });
+    }
+    let name = root.covering_element(key).to_string();
+    for node in root
+        .descendants()
+        .filter(|n| n.kind() == SyntaxKind::NODE_IDENT)
+    {
+        if node.text() != name.as_str() || node.text_range() == key {
+            continue;
+        }
+        if node
+            .parent()
+            .is_some_and(|p| p.kind() == SyntaxKind::NODE_ATTRPATH)
+        {
+            continue;
+        }
+        let Some(ident) = ast::Ident::cast(node.clone()) else {
+            continue;
+        };
+        if syntax_nav::resolve(&ident).and_then(|b| b.key()) == Some(key) {
+            out.push(Reference {
+                path: path.to_string(),
+                range: node.text_range(),
+                kind: ReferenceKind::Read,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{expect, Expect};
+
+    use crate::fixture;
+
+    fn check(text: &str, include_declaration: bool, expect: Expect) {
+        expect.assert_eq(&render(text, include_declaration));
+    }
+
+    fn render(text: &str, include_declaration: bool) -> String {
+        let (host, path, offset) = fixture::with_cursor(text);
+        let analysis = host.analysis();
+        let refs = analysis
+            .references(&path, offset, include_declaration)
+            .unwrap();
+        let rendered: Vec<String> = refs
+            .iter()
+            .map(|r| {
+                let text = analysis.file_text(&r.path).unwrap();
+                let start = usize::from(r.range.start());
+                let line = text[..start].matches('\n').count() + 1;
+                format!(
+                    "{:?} {}:{line} {:?}",
+                    r.kind,
+                    r.path,
+                    &text[start..usize::from(r.range.end())]
+                )
+            })
+            .collect();
+        rendered.join("\n")
+    }
+
+    const FIXTURE: &str = r#"
+#- /flake.nix
+{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.neptune = nixpkgs.lib.nixosSystem {
+      modules = [ ./neptune.nix { services.poglets.port = 1; } ];
+    };
+  };
+}
+#- /poglets.nix
+{ config, lib, ... }:
+with lib;
+let cfg = config.services.poglets; in
+{
+  options.services.poglets = {
+    enable = mkEnableOption "poglets";
+    port = mkOption { type = types.port; default = 8000; };
+  };
+  config = mkIf cfg.enable {
+    a.b = cfg.port;
+    a.c = with cfg; port + 1;
+    a.d = config.services.poglets.port;
+  };
+}
+#- /neptune.nix
+{ config, ... }: {
+  imports = [ ./poglets.nix ];
+  services = { poglets = { port = 8420; }; };
+  x.y = let inherit (config.services.poglets) port; in port;
+}
+"#;
+
+    #[test]
+    fn option_references_everywhere() {
+        check(
+            &FIXTURE.replace("{ port = 8420; }", "{ po$0rt = 8420; }"),
+            true,
+            expect![[r#"
+                Definition /flake.nix:4 "port"
+                Definition /neptune.nix:3 "port"
+                Read /neptune.nix:4 "port"
+                Declaration /poglets.nix:7 "port"
+                Read /poglets.nix:10 "port"
+                Read /poglets.nix:11 "port"
+                Read /poglets.nix:12 "port""#]],
+        );
+        assert_eq!(
+            render(&FIXTURE.replace("a.b = cfg.port", "a.b = cfg.po$0rt"), true),
+            render(
+                &FIXTURE.replace("{ port = 8420; }", "{ po$0rt = 8420; }"),
+                true
+            ),
+        );
+        check(
+            &FIXTURE.replace("{ port = 8420; }", "{ po$0rt = 8420; }"),
+            false,
+            expect![[r#"
+                Definition /flake.nix:4 "port"
+                Definition /neptune.nix:3 "port"
+                Read /neptune.nix:4 "port"
+                Read /poglets.nix:10 "port"
+                Read /poglets.nix:11 "port"
+                Read /poglets.nix:12 "port""#]],
+        );
+    }
+
+    #[test]
+    fn local_variable_references() {
+        check(
+            &FIXTURE.replace("mkIf cfg.enable", "mkIf c$0fg.enable"),
+            true,
+            expect![[r#"
+                Declaration /poglets.nix:3 "cfg"
+                Read /poglets.nix:9 "cfg"
+                Read /poglets.nix:10 "cfg"
+                Read /poglets.nix:11 "cfg""#]],
+        );
+    }
+}

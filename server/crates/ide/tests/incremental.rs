@@ -1,0 +1,121 @@
+//! Incrementality, proven with salsa's execution log: editing one file
+//! re-parses only that file, and editing a value in one host re-runs only
+//! that host's checks — not the option indexes.
+
+mod common;
+
+use std::path::Path;
+
+fn poglets_files() -> Vec<(String, String)> {
+    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|e| e == "nix") {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((
+                    format!("/{relative}"),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/poglets");
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out
+}
+
+fn count(log: &[String], query: &str) -> usize {
+    log.iter()
+        .filter(|entry| entry.starts_with(&format!("{query}(")))
+        .count()
+}
+
+#[test]
+fn editing_a_host_value_reruns_only_that_hosts_checks() {
+    let log = common::on_big_stack(|| {
+        let files = poglets_files();
+        let neptune = "/hosts/neptune/configuration.nix";
+        let mut host = common::load_fixture(&files);
+        let before = host.analysis().workspace_diagnostics().unwrap();
+        assert!(before.is_empty(), "fixture is clean: {before:?}");
+
+        let text = files.iter().find(|(p, _)| p == neptune).unwrap().1.clone();
+        let edited = text.replace("port = 8420;", "port = \"8420\";");
+        assert_ne!(text, edited);
+        host.raw_database().start_query_log();
+        host.set_file_text(neptune, &edited);
+        let after = host.analysis().workspace_diagnostics().unwrap();
+        let log = host.raw_database().take_query_log();
+        assert_eq!(after.len(), 1, "{after:?}");
+        assert_eq!(after[0].0, neptune);
+        assert_eq!(after[0].1[0].code, "type-mismatch");
+        log
+    });
+    let text = log.join("\n");
+    assert_eq!(
+        count(&log, "parse"),
+        1,
+        "only the edited file is re-parsed:\n{text}"
+    );
+    assert_eq!(
+        count(&log, "host_options"),
+        0,
+        "option indexes are reused:\n{text}"
+    );
+    assert_eq!(
+        count(&log, "repo_options"),
+        0,
+        "option indexes are reused:\n{text}"
+    );
+    assert_eq!(count(&log, "hosts"), 0, "the host list is reused:\n{text}");
+    assert_eq!(
+        count(&log, "host_closure"),
+        0,
+        "closures are reused:\n{text}"
+    );
+    assert_eq!(
+        count(&log, "host_diagnostics"),
+        1,
+        "only neptune is re-checked:\n{text}"
+    );
+}
+
+#[test]
+fn editing_a_declaration_updates_other_files_diagnostics() {
+    let result = common::on_big_stack(|| {
+        let files = poglets_files();
+        let module = "/hosts/modules/servers/poglets.nix";
+        let mut host = common::load_fixture(&files);
+        assert!(host.analysis().workspace_diagnostics().unwrap().is_empty());
+        let text = files.iter().find(|(p, _)| p == module).unwrap().1.clone();
+        // controlPort becomes a string option: neptune's 8421 is now wrong.
+        let edited = text.replacen(
+            "type = types.port;\n      default = 8001;",
+            "type = types.str;\n      default = \"8001\";",
+            1,
+        );
+        assert_ne!(text, edited, "fixture shape changed");
+        host.set_file_text(module, &edited);
+        host.analysis().workspace_diagnostics().unwrap()
+    });
+    assert_eq!(result.len(), 1, "{result:?}");
+    assert_eq!(result[0].0, "/hosts/neptune/configuration.nix");
+    assert!(
+        result[0].1[0]
+            .message
+            .contains("controlPort: expected a string, found the integer 8421"),
+        "{:?}",
+        result[0].1
+    );
+}

@@ -1,0 +1,255 @@
+//! End-to-end tests of the `flakelens` command line on copies of the
+//! poglets fixture.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use expect_test::expect;
+
+/// A scratch copy of a fixture, removed on drop.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+fn poglets(name: &str) -> Scratch {
+    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/poglets");
+    let target = std::env::temp_dir().join(format!("flakelens-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&target);
+    copy_dir(&source, &target);
+    Scratch(target)
+}
+
+fn edit(scratch: &Scratch, file: &str, from: &str, to: &str) {
+    let path = scratch.0.join(file);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(from), "{file} has no {from:?}");
+    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+}
+
+fn flakelens(args: &[&str]) -> (i32, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_flakelens"))
+        .args(args)
+        .output()
+        .expect("flakelens runs");
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn clean_fixture_exits_zero() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/poglets");
+    let (code, stdout, stderr) = flakelens(&["check", fixture.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(stdout.trim(), "no problems found");
+}
+
+#[test]
+fn the_three_case_study_mistakes_render_rustc_style() {
+    let scratch = poglets("mistakes");
+    let neptune = "hosts/neptune/configuration.nix";
+    edit(&scratch, neptune, "port = 8420;", "port = \"8420\";");
+    edit(
+        &scratch,
+        neptune,
+        "controlPort = 8421;",
+        "controlPort = 8421;\n      prot = 1;",
+    );
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "networking.hostName = \"venus\";",
+        "networking.hostName = \"venus\";\n  services.poglets.enable = true;",
+    );
+    let (code, stdout, _) = flakelens(&["check", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    expect![[r#"
+        error[type-mismatch]: services.poglets.port: expected a port (0–65535), found the string "8420"
+           ┌─ hosts/neptune/configuration.nix:15:14
+           │
+        15 │       port = "8420";
+           │              ^^^^^^
+           │
+           ┌─ hosts/modules/servers/poglets.nix:19:5
+           │
+        19 │     port = mkOption {
+           │     ---- option declared here
+
+        error[unknown-option]: services.poglets.prot is not an option; did you mean services.poglets.port?
+           ┌─ hosts/neptune/configuration.nix:17:7
+           │
+        17 │       prot = 1;
+           │       ^^^^
+
+        error[option-not-imported]: services.poglets.enable is declared in hosts/modules/servers/poglets.nix, which hosts/venus/configuration.nix does not import
+           ┌─ hosts/venus/configuration.nix:10:3
+           │
+        10 │   services.poglets.enable = true;
+           │   ^^^^^^^^^^^^^^^^^^^^^^^
+           │
+           ┌─ hosts/modules/servers/poglets.nix:10:14
+           │
+        10 │     enable = mkEnableOption "poglets TCP tunnel server";
+           │              ------------------------------------------ declared here
+
+        3 errors, 0 warnings in 2 files
+    "#]]
+    .assert_eq(&stdout);
+}
+
+#[test]
+fn json_output_is_one_stable_document() {
+    let scratch = poglets("json");
+    edit(
+        &scratch,
+        "hosts/neptune/configuration.nix",
+        "port = 8420;",
+        "port = 70000;",
+    );
+    let (code, stdout, _) = flakelens(&["check", "--format", "json", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    let document: serde_json::Value = serde_json::from_str(&stdout).expect("valid JSON");
+    assert_eq!(document["version"], 1);
+    assert_eq!(document["summary"]["errors"], 1);
+    assert_eq!(document["summary"]["warnings"], 0);
+    let diagnostic = &document["diagnostics"][0];
+    assert_eq!(diagnostic["file"], "hosts/neptune/configuration.nix");
+    assert_eq!(diagnostic["severity"], "error");
+    assert_eq!(diagnostic["code"], "type-mismatch");
+    assert_eq!(
+        diagnostic["message"],
+        "services.poglets.port: expected a port (0–65535), found the integer 70000"
+    );
+    assert_eq!(diagnostic["range"]["start"]["line"], 15);
+    assert_eq!(diagnostic["range"]["start"]["column"], 14);
+    assert_eq!(diagnostic["range"]["end"]["column"], 19);
+    assert_eq!(diagnostic["related"][0]["message"], "option declared here");
+}
+
+#[test]
+fn syntax_error_is_reported_at_its_line_and_exits_one() {
+    let scratch = poglets("syntax");
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "networking.hostName = \"venus\";",
+        "networking.hostName = \"venus\"",
+    );
+    let (code, stdout, _) = flakelens(&["check", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("error[syntax-error]"), "{stdout}");
+    assert!(
+        stdout.contains("hosts/venus/configuration.nix:"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn warnings_fail_only_with_deny_warnings() {
+    let scratch = poglets("warnings");
+    // A second declaration of the same option: a warning.
+    edit(
+        &scratch,
+        "hosts/modules/common.nix",
+        "options.site = {",
+        "options.services.poglets.user = lib.mkOption { type = lib.types.str; };\n  options.site = {",
+    );
+    let (code, stdout, _) = flakelens(&["check", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(
+        stdout.contains("warning[duplicate-declaration]"),
+        "{stdout}"
+    );
+    let (code, _, _) = flakelens(&["check", "--deny-warnings", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn bad_input_gives_clear_problems_not_crashes() {
+    let scratch = poglets("bad-input");
+    std::fs::write(scratch.0.join("latin1.nix"), b"{ a = \"caf\xe9\"; }").unwrap();
+    std::fs::write(scratch.0.join("binary.nix"), b"\x00\x01\x02").unwrap();
+    std::fs::write(scratch.0.join("deep.nix"), "[".repeat(50_000)).unwrap();
+    let deep_let = format!("{}1{}", "let a = ".repeat(3000), " in a".repeat(3000));
+    std::fs::write(scratch.0.join("deep-let.nix"), deep_let).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(&scratch.0, scratch.0.join("loop")).unwrap();
+    let (code, stdout, stderr) = flakelens(&["check", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}{stderr}");
+    assert!(stdout.contains("not valid UTF-8"), "{stdout}");
+    assert!(stdout.contains("binary file"), "{stdout}");
+    assert!(stdout.contains("nested more than"), "{stdout}");
+    assert!(stderr.is_empty(), "no panic output: {stderr}");
+}
+
+#[test]
+fn usage_and_io_errors_exit_two() {
+    let (code, _, stderr) = flakelens(&["check", "/definitely/not/here"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("/definitely/not/here"), "{stderr}");
+    let (code, _, _) = flakelens(&["check", "--format", "yaml"]);
+    assert_eq!(code, 2);
+}
+
+#[test]
+fn options_and_hosts_listings() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/poglets");
+    let (code, stdout, _) = flakelens(&["hosts", fixture.to_str().unwrap()]);
+    assert_eq!(code, 0);
+    expect![[r#"
+        neptune (nixos)
+          defined at: flake.nix:28:27
+          module: hosts/neptune/configuration.nix
+          module: hosts/neptune/hardware-configuration.nix
+          module: hosts/modules/servers/poglets.nix
+          module: hosts/modules/common.nix
+          inline modules: 1
+          external: modulesPath
+        venus (nixos)
+          defined at: flake.nix:37:27
+          module: hosts/venus/configuration.nix
+          module: hosts/venus/hardware-configuration.nix
+          module: hosts/modules/common.nix
+          inline modules: 1
+          external: modulesPath
+        2 hosts
+    "#]]
+    .assert_eq(&stdout);
+    let (code, stdout, _) = flakelens(&[
+        "options",
+        "--json",
+        "--host",
+        "venus",
+        fixture.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let document: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let paths: Vec<&str> = document["options"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, ["site.adminEmail", "site.motd"]);
+    let (code, _, stderr) = flakelens(&["options", "--host", "nope", fixture.to_str().unwrap()]);
+    assert_eq!(code, 2, "{stderr}");
+}
