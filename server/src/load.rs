@@ -90,6 +90,19 @@ pub fn load_workspace(root: &Path) -> io::Result<LoadedWorkspace> {
         match result {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|ty| ty.is_file());
+                if is_file && is_data_file(entry.path()) {
+                    // Data that Nix code may read (`fromTOML (readFile …)`):
+                    // loaded when small and readable, silently skipped if not.
+                    let small = entry
+                        .metadata()
+                        .is_ok_and(|metadata| metadata.len() <= MAX_DATA_FILE_SIZE);
+                    if small {
+                        if let Ok(text) = read_nix_file(entry.path()) {
+                            files.push((vfs_path(entry.path()), text));
+                        }
+                    }
+                    continue;
+                }
                 if !is_file || !has_nix_extension(entry.path()) {
                     continue;
                 }
@@ -220,6 +233,18 @@ fn is_excluded(name: &std::ffi::OsStr, is_symlink: bool) -> bool {
 /// `result` and `result-*` are the out-links `nix build` leaves behind.
 fn is_result_link_name(name: &str) -> bool {
     name == "result" || name.starts_with("result-")
+}
+
+/// Largest `.toml`/`.json` file loaded for `builtins.readFile`.
+pub const MAX_DATA_FILE_SIZE: u64 = 1024 * 1024;
+
+/// `.toml` and `.json` files: Nix code reads them with `fromTOML`/`fromJSON`.
+fn is_data_file(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|ext| ext == "toml" || ext == "json")
+        && path
+            .file_name()
+            .is_some_and(|name| name != "flakelens.toml")
 }
 
 fn has_nix_extension(path: &Path) -> bool {

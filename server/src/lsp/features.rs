@@ -60,6 +60,14 @@ pub fn definition(
             locations.push(location);
         }
     }
+    if locations.is_empty() {
+        // `pkgs.poglets` → its recipe.
+        if let Some((target, range)) = analysis.package_definition(path, offset)? {
+            if let Some(location) = location(analysis, &target, range, encoding)? {
+                locations.push(location);
+            }
+        }
+    }
     Ok(match locations.len() {
         0 => None,
         1 => Some(GotoDefinitionResponse::Scalar(locations.remove(0))),
@@ -81,7 +89,7 @@ pub fn completion(
     };
     let items = analysis.completions(path, offset)?;
     if items.is_empty() {
-        return Ok(None);
+        return package_completion(analysis, path, offset, &index, encoding);
     }
     let items = items
         .into_iter()
@@ -115,6 +123,49 @@ pub fn completion(
     })))
 }
 
+fn package_completion(
+    analysis: &Analysis,
+    path: &str,
+    offset: TextSize,
+    index: &flakelens_syntax::LineIndex,
+    encoding: PositionEncoding,
+) -> Cancellable<Option<CompletionResponse>> {
+    use flakelens_ide::packages::PackageCompletionKind;
+    let items = analysis.package_completions(path, offset)?;
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let items = items
+        .into_iter()
+        .enumerate()
+        .map(|(rank, item)| CompletionItem {
+            label: item.label.clone(),
+            kind: Some(match item.kind {
+                PackageCompletionKind::Package => CompletionItemKind::CLASS,
+                PackageCompletionKind::Namespace => CompletionItemKind::MODULE,
+            }),
+            detail: item.version.clone().or(item.description.clone()),
+            documentation: item.documentation.map(|value| {
+                Documentation::MarkupContent(MarkupContent {
+                    kind: MarkupKind::Markdown,
+                    value,
+                })
+            }),
+            filter_text: Some(item.label.clone()),
+            sort_text: Some(format!("{rank:05}")),
+            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
+                range: convert::range(index, item.replace, encoding),
+                new_text: item.label,
+            })),
+            ..CompletionItem::default()
+        })
+        .collect();
+    Ok(Some(CompletionResponse::List(CompletionList {
+        is_incomplete: false,
+        items,
+    })))
+}
+
 pub fn hover(
     analysis: &Analysis,
     path: &str,
@@ -127,15 +178,19 @@ pub fn hover(
     let Some(offset) = convert::offset(&index, position, encoding) else {
         return Ok(None);
     };
-    let Some(hover) = analysis.hover(path, offset)? else {
-        return Ok(None);
+    let (range, markdown) = match analysis.hover(path, offset)? {
+        Some(hover) => (hover.range, hover.markdown),
+        None => match analysis.package_hover(path, offset)? {
+            Some(found) => found,
+            None => return Ok(None),
+        },
     };
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
-            value: hover.markdown,
+            value: markdown,
         }),
-        range: Some(convert::range(&index, hover.range, encoding)),
+        range: Some(convert::range(&index, range, encoding)),
     }))
 }
 
@@ -268,6 +323,31 @@ pub fn workspace_symbols(
             deprecated: None,
             location,
             container_name: symbol.container,
+        });
+    }
+    // The repo's packages.
+    let query_lower = query.to_lowercase();
+    for package in analysis.packages()? {
+        let name = format!("pkgs.{}", package.name);
+        let mut chars = name.chars().flat_map(char::to_lowercase);
+        if !query_lower.chars().all(|wanted| chars.any(|c| c == wanted)) || !package.recipe_exists {
+            continue;
+        }
+        let line = package.recipe_line.unwrap_or(1).saturating_sub(1);
+        let Some(uri) = convert::uri_of(&package.recipe) else {
+            continue;
+        };
+        #[allow(deprecated)]
+        out.push(SymbolInformation {
+            name,
+            kind: SymbolKind::PACKAGE,
+            tags: None,
+            deprecated: None,
+            location: Location::new(
+                uri,
+                Range::new(Position::new(line, 0), Position::new(line, 0)),
+            ),
+            container_name: package.version,
         });
     }
     Ok(Some(out))

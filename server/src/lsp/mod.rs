@@ -35,9 +35,9 @@ pub fn run_stdio() -> ExitCode {
         }
     };
     let (stdin, eof) = EofReader::new(tokio::io::stdin());
-    runtime.block_on(async move {
+    let clean = runtime.block_on(async move {
         tokio::select! {
-            _ = server::serve(stdin, tokio::io::stdout()) => {}
+            clean = server::serve(stdin, tokio::io::stdout()) => clean,
             // stdin closed but the server is still busy (a request waiting
             // on the client, a long analysis): give it a moment, then go.
             _ = async {
@@ -45,12 +45,17 @@ pub fn run_stdio() -> ExitCode {
                 tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             } => {
                 tracing::warn!("stdin closed; exiting");
+                true
             }
         }
     });
     // Analyses still running on the blocking pool are abandoned.
     runtime.shutdown_background();
-    ExitCode::SUCCESS
+    if clean {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
 }
 
 /// Wraps stdin and signals when it reaches end of file (or fails).

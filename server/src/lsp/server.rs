@@ -36,15 +36,22 @@ struct State {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Set once the initial workspace load is done (or there is nothing to
+    /// load). Requests wait for it, so that an early request does not
+    /// answer from a half-known workspace.
+    ready: tokio::sync::watch::Sender<bool>,
 }
 
-pub async fn serve<I, O>(stdin: I, stdout: O)
+/// Serves one session. Returns `false` when the client sent `exit`
+/// without `shutdown` first (the process then exits with status 1).
+pub async fn serve<I, O>(stdin: I, stdout: O) -> bool
 where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
     let (service, socket) = LspService::new(|client| Backend {
         client,
+        ready: tokio::sync::watch::channel(false).0,
         state: Arc::new(Mutex::new(State {
             host: AnalysisHost::new(),
             documents: HashMap::new(),
@@ -56,7 +63,65 @@ where
             hierarchical_symbols: false,
         })),
     });
-    Server::new(stdin, stdout, socket).serve(service).await;
+    let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let exit = Arc::new(tokio::sync::Notify::new());
+    let service = NullParams {
+        inner: service,
+        shutdown: shutdown.clone(),
+        exit: exit.clone(),
+    };
+    tokio::select! {
+        _ = Server::new(stdin, stdout, socket).serve(service) => true,
+        _ = exit.notified() => shutdown.load(std::sync::atomic::Ordering::SeqCst),
+    }
+}
+
+/// Drops `"params": null` before tower-lsp sees it: Eglot sends it with
+/// `shutdown` and `exit`, which tower-lsp would otherwise refuse.
+///
+/// Also watches for `shutdown` and `exit`: tower-lsp only notices `exit`
+/// when the next message arrives, so the server would linger.
+struct NullParams<S> {
+    inner: S,
+    shutdown: Arc<std::sync::atomic::AtomicBool>,
+    exit: Arc<tokio::sync::Notify>,
+}
+
+impl<S> tower_service::Service<tower_lsp::jsonrpc::Request> for NullParams<S>
+where
+    S: tower_service::Service<tower_lsp::jsonrpc::Request>,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = S::Future;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::result::Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: tower_lsp::jsonrpc::Request) -> Self::Future {
+        let request = if request.params() == Some(&serde_json::Value::Null) {
+            let (method, id, _) = request.into_parts();
+            let builder = tower_lsp::jsonrpc::Request::build(method);
+            match id {
+                Some(id) => builder.id(id).finish(),
+                None => builder.finish(),
+            }
+        } else {
+            request
+        };
+        match request.method() {
+            "shutdown" => self
+                .shutdown
+                .store(true, std::sync::atomic::Ordering::SeqCst),
+            "exit" => self.exit.notify_one(),
+            _ => {}
+        }
+        self.inner.call(request)
+    }
 }
 
 fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
@@ -107,14 +172,44 @@ impl Backend {
         }
     }
 
-    /// `read`, logging how long the request took (at debug level).
+    /// `read` for a request about `document`, logging how long it took (at
+    /// debug level). A read cancelled by a change elsewhere (another
+    /// file, the workspace load) is retried on a fresh snapshot; only a
+    /// change of the document itself answers ContentModified.
     async fn timed<T: Send + 'static>(
         &self,
         name: &'static str,
-        f: impl FnOnce(&Analysis, PositionEncoding) -> flakelens_ide::Cancellable<T> + Send + 'static,
+        document: Option<&str>,
+        f: impl Fn(&Analysis, PositionEncoding) -> flakelens_ide::Cancellable<T>
+            + Clone
+            + Send
+            + 'static,
     ) -> Result<T> {
         let start = std::time::Instant::now();
-        let result = self.read(f).await;
+        let mut ready = self.ready.subscribe();
+        let _ = tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            ready.wait_for(|ready| *ready),
+        )
+        .await;
+        let version = |backend: &Backend| {
+            document.map(|path| lock(&backend.state).documents.get(path).map(|d| d.version))
+        };
+        let before = version(self);
+        let mut attempts = 0;
+        let result = loop {
+            let result = self.read(f.clone()).await;
+            match &result {
+                Err(error) if error.code == ErrorCode::ServerError(-32801) && attempts < 5 => {
+                    if version(self) != before {
+                        break result;
+                    }
+                    attempts += 1;
+                    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+                }
+                _ => break result,
+            }
+        };
         tracing::debug!("{name} took {:?}", start.elapsed());
         result
     }
@@ -160,7 +255,14 @@ impl Backend {
                 .iter()
                 .map(|(path, _): &(String, Vec<Diagnostic>)| path.clone())
                 .collect();
-            let stale: Vec<String> = state.published.difference(&now).cloned().collect();
+            // Files that lost their diagnostics, and open documents without
+            // any (clients like a publication after every change).
+            let mut stale: Vec<String> = state.published.difference(&now).cloned().collect();
+            for path in state.documents.keys() {
+                if !now.contains(path) && !stale.contains(path) {
+                    stale.push(path.clone());
+                }
+            }
             state.published = now;
             let versions: HashMap<String, i32> = state
                 .documents
@@ -188,6 +290,7 @@ impl Backend {
     /// Loads the workspace from disk, keeping open documents' texts.
     async fn load_workspace(&self) {
         let Some(root) = lock(&self.state).root.clone() else {
+            self.ready.send_replace(true);
             return;
         };
         let token = NumberOrString::String("flakelens/index".into());
@@ -257,6 +360,7 @@ impl Backend {
             }
             Err(error) => tracing::error!("loading failed: {error}"),
         }
+        self.ready.send_replace(true);
         if progress {
             self.client
                 .send_notification::<notification::Progress>(ProgressParams {
@@ -518,9 +622,11 @@ impl LanguageServer for Backend {
         else {
             return Ok(None);
         };
-        self.timed("definition", move |analysis, encoding| {
-            features::definition(analysis, &path, position, encoding)
-        })
+        self.timed(
+            "definition",
+            Some(&path.clone()),
+            move |analysis, encoding| features::definition(analysis, &path, position, encoding),
+        )
         .await
     }
 
@@ -529,9 +635,11 @@ impl LanguageServer for Backend {
         let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
             return Ok(None);
         };
-        self.timed("completion", move |analysis, encoding| {
-            features::completion(analysis, &path, position, encoding)
-        })
+        self.timed(
+            "completion",
+            Some(&path.clone()),
+            move |analysis, encoding| features::completion(analysis, &path, position, encoding),
+        )
         .await
     }
 
@@ -541,7 +649,7 @@ impl LanguageServer for Backend {
         else {
             return Ok(None);
         };
-        self.timed("hover", move |analysis, encoding| {
+        self.timed("hover", Some(&path.clone()), move |analysis, encoding| {
             features::hover(analysis, &path, position, encoding)
         })
         .await
@@ -553,9 +661,13 @@ impl LanguageServer for Backend {
         let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
             return Ok(None);
         };
-        self.timed("references", move |analysis, encoding| {
-            features::references(analysis, &path, position, include_declaration, encoding)
-        })
+        self.timed(
+            "references",
+            Some(&path.clone()),
+            move |analysis, encoding| {
+                features::references(analysis, &path, position, include_declaration, encoding)
+            },
+        )
         .await
     }
 
@@ -567,9 +679,13 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let hierarchical = lock(&self.state).hierarchical_symbols;
-        self.timed("documentSymbol", move |analysis, encoding| {
-            features::document_symbols(analysis, &path, hierarchical, encoding)
-        })
+        self.timed(
+            "documentSymbol",
+            Some(&path.clone()),
+            move |analysis, encoding| {
+                features::document_symbols(analysis, &path, hierarchical, encoding)
+            },
+        )
         .await
     }
 
@@ -578,7 +694,7 @@ impl LanguageServer for Backend {
         params: WorkspaceSymbolParams,
     ) -> Result<Option<Vec<SymbolInformation>>> {
         let query = params.query;
-        self.timed("workspaceSymbol", move |analysis, encoding| {
+        self.timed("workspaceSymbol", None, move |analysis, encoding| {
             features::workspace_symbols(analysis, &query, encoding)
         })
         .await
@@ -589,9 +705,11 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let range = params.range;
-        self.timed("codeAction", move |analysis, encoding| {
-            features::code_actions(analysis, &path, range, encoding)
-        })
+        self.timed(
+            "codeAction",
+            Some(&path.clone()),
+            move |analysis, encoding| features::code_actions(analysis, &path, range, encoding),
+        )
         .await
     }
 }

@@ -216,6 +216,6 @@ pub fn module_files(db: &dyn Db) -> Vec<SourceFile> {
         .files(db)
         .values()
         .copied()
-        .filter(|file| Some(*file) != flake)
+        .filter(|file| Some(*file) != flake && file.path(db).ends_with(".nix"))
         .collect()
 }

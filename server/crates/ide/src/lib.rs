@@ -274,6 +274,10 @@ fn file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
     let Some(file) = flakelens_db::file_at(db, path) else {
         return out;
     };
+    if !path.ends_with(".nix") {
+        // Data files (`.toml`, `.json`) are loaded for `readFile` only.
+        return out;
+    }
     for error in &flakelens_db::parse(db, file).errors {
         out.push(Diagnostic {
             range: error.range,

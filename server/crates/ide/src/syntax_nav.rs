@@ -198,14 +198,9 @@ fn call_of(apply: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, Vec<SyntaxNode
     }
     let mut args = Vec::new();
     let mut cur = outer.clone();
-    loop {
-        match ast::Apply::cast(cur.clone()) {
-            Some(apply) => {
-                args.push(apply.argument()?.syntax().clone());
-                cur = apply.lambda()?.syntax().clone();
-            }
-            None => break,
-        }
+    while let Some(apply) = ast::Apply::cast(cur.clone()) {
+        args.push(apply.argument()?.syntax().clone());
+        cur = apply.lambda()?.syntax().clone();
     }
     args.reverse();
     Some((outer, cur, args))

@@ -50,6 +50,8 @@ prims! {
     CoercedTo = 3, FunctionTo = 1, Uniq = 1, Unique = 2, AddCheck = 2, MkOptionType = 1,
     // package engine (crate::packages)
     ComposedOverlay = 3, PkgsExtend = 1, ConcatMapAttrs = 2,
+    // data files
+    ReadFile = 1, FromToml = 1, FromJson = 1,
 }
 
 fn prim(prim: Prim) -> Value {
@@ -134,6 +136,9 @@ pub fn make_builtins(_ev: &Evaluator) -> Value {
         ("all", Prim::All),
         ("any", Prim::Any),
         ("concatStringsSep", Prim::ConcatStringsSep),
+        ("readFile", Prim::ReadFile),
+        ("fromTOML", Prim::FromToml),
+        ("fromJSON", Prim::FromJson),
     ];
     let values: Vec<(&str, Value)> = entries.iter().map(|(name, p)| (*name, prim(*p))).collect();
     attrs_of(&values, true)
@@ -1268,6 +1273,27 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             _ => ty(TypeValue::Named("int")),
         },
         Prim::MkOptionType => ty(TypeValue::Opaque),
+        Prim::ReadFile => match ev.force(&a[0]) {
+            Value::Path(path) => match flakelens_db::file_at(ev.db, &path) {
+                Some(file) => Value::Str(file.text(ev.db).as_ref().into()),
+                None => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        },
+        Prim::FromToml => match string(ev, &a[0]) {
+            Some(text) => match text.parse::<toml::Table>() {
+                Ok(table) => from_toml(ev, &toml::Value::Table(table)),
+                Err(_) => Value::Unknown,
+            },
+            None => Value::Unknown,
+        },
+        Prim::FromJson => match string(ev, &a[0]) {
+            Some(text) => match serde_json::from_str::<serde_json::Value>(&text) {
+                Ok(json) => from_json(ev, &json),
+                Err(_) => Value::Unknown,
+            },
+            None => Value::Unknown,
+        },
         // package engine
         Prim::ComposedOverlay => crate::packages::apply_composed(ev, &a[0], &a[1], &a[2]),
         Prim::PkgsExtend => {
@@ -1448,4 +1474,52 @@ fn each_system(ev: &Evaluator, systems: &[Thunk], function: &Thunk) -> Value {
         result.insert_value(output, Value::Attrs(Rc::new(attrs)));
     }
     Value::Attrs(Rc::new(result))
+}
+
+fn from_toml(ev: &Evaluator, value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::str(s),
+        toml::Value::Integer(i) => Value::Int(*i),
+        toml::Value::Float(f) => Value::Float(*f),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::Str(d.to_string().into()),
+        toml::Value::Array(items) => Value::List(Rc::new(
+            items
+                .iter()
+                .map(|item| ev.value_thunk(from_toml(ev, item), None))
+                .collect(),
+        )),
+        toml::Value::Table(table) => {
+            let mut attrs = Attrs::default();
+            for (key, item) in table {
+                attrs.insert_thunk(key, ev.value_thunk(from_toml(ev, item), None));
+            }
+            Value::Attrs(Rc::new(attrs))
+        }
+    }
+}
+
+fn from_json(ev: &Evaluator, value: &serde_json::Value) -> Value {
+    match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => n.as_f64().map_or(Value::Unknown, Value::Float),
+        },
+        serde_json::Value::String(s) => Value::str(s),
+        serde_json::Value::Array(items) => Value::List(Rc::new(
+            items
+                .iter()
+                .map(|item| ev.value_thunk(from_json(ev, item), None))
+                .collect(),
+        )),
+        serde_json::Value::Object(map) => {
+            let mut attrs = Attrs::default();
+            for (key, item) in map {
+                attrs.insert_thunk(key, ev.value_thunk(from_json(ev, item), None));
+            }
+            Value::Attrs(Rc::new(attrs))
+        }
+    }
 }

@@ -40,7 +40,10 @@ pub fn load_fixture(files: &[(String, String)]) -> AnalysisHost {
     }
     let nix_files = files
         .iter()
-        .filter(|(path, _)| path.ends_with(".nix"))
+        .filter(|(path, _)| {
+            path.ends_with(".nix")
+                || (path.ends_with(".toml") || path.ends_with(".json")) && path != "/flakelens.toml"
+        })
         .cloned()
         .collect();
     host.load("/".to_string(), nix_files, Vec::new(), settings);

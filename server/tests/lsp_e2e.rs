@@ -1,0 +1,724 @@
+//! End-to-end tests of `flakelens lsp`: the real binary over stdio, driven
+//! by a small JSON-RPC client (Content-Length framing; every wait has a
+//! timeout so a hang fails the test instead of blocking it).
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A copy of a fixture in a fresh temporary directory.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn copy_of(fixture: &str) -> TempDir {
+        static COUNTER: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let dir = std::env::temp_dir().join(format!("flakelens-lsp-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures")
+            .join(fixture);
+        copy_dir(&source, &dir);
+        TempDir(dir.canonicalize().unwrap())
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.0.join(relative)
+    }
+
+    fn uri(&self, relative: &str) -> String {
+        format!("file://{}", self.path(relative).display())
+    }
+
+    fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+struct Client {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    messages: Receiver<Value>,
+    next_id: i64,
+    /// Notifications received while waiting for something else.
+    notifications: Vec<Value>,
+}
+
+impl Client {
+    fn spawn() -> Client {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flakelens"))
+            .arg("lsp")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn flakelens lsp");
+        let stdout = child.stdout.take().unwrap();
+        let stdin = child.stdin.take();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut reader = BufReader::new(stdout);
+            loop {
+                let mut length = None;
+                loop {
+                    let mut line = String::new();
+                    match reader.read_line(&mut line) {
+                        Ok(0) | Err(_) => return,
+                        Ok(_) => {}
+                    }
+                    let line = line.trim_end();
+                    if line.is_empty() {
+                        break;
+                    }
+                    if let Some(value) = line.strip_prefix("Content-Length:") {
+                        length = value.trim().parse::<usize>().ok();
+                    }
+                }
+                let Some(length) = length else { return };
+                let mut body = vec![0; length];
+                if reader.read_exact(&mut body).is_err() {
+                    return;
+                }
+                let message: Value =
+                    serde_json::from_slice(&body).expect("server sent invalid JSON");
+                if tx.send(message).is_err() {
+                    return;
+                }
+            }
+        });
+        Client {
+            child,
+            stdin,
+            messages: rx,
+            next_id: 1,
+            notifications: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, message: Value) {
+        let body = serde_json::to_vec(&message).unwrap();
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
+        stdin.write_all(&body).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({ "jsonrpc": "2.0", "method": method, "params": params }));
+    }
+
+    /// Sends a request without waiting; returns its id.
+    fn start(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }));
+        id
+    }
+
+    /// The next message, answering server-to-client requests on the way.
+    fn next(&mut self, deadline: Instant) -> Option<Value> {
+        loop {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let message = match self.messages.recv_timeout(left) {
+                Ok(message) => message,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => panic!("server closed its output"),
+            };
+            if message.get("method").is_some() && message.get("id").is_some() {
+                let id = message["id"].clone();
+                self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+                continue;
+            }
+            return Some(message);
+        }
+    }
+
+    /// The response to request `id` (the whole message: result or error).
+    fn response(&mut self, id: i64) -> Value {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self
+                .next(deadline)
+                .unwrap_or_else(|| panic!("no response to request {id} within {TIMEOUT:?}"));
+            if message.get("id") == Some(&json!(id)) {
+                return message;
+            }
+            if message.get("method").is_some() {
+                self.notifications.push(message);
+            }
+        }
+    }
+
+    fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.start(method, params);
+        let response = self.response(id);
+        if let Some(error) = response.get("error") {
+            panic!("{method} failed: {error}");
+        }
+        response["result"].clone()
+    }
+
+    /// Waits for a notification matching `predicate` (including ones
+    /// already received).
+    fn wait_for(&mut self, what: &str, mut predicate: impl FnMut(&Value) -> bool) -> Value {
+        if let Some(index) = self.notifications.iter().position(&mut predicate) {
+            return self.notifications.remove(index);
+        }
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let message = self
+                .next(deadline)
+                .unwrap_or_else(|| panic!("timed out waiting for {what}"));
+            if predicate(&message) {
+                return message;
+            }
+            if message.get("method").is_some() {
+                self.notifications.push(message);
+            }
+        }
+    }
+
+    /// Waits for diagnostics of `uri` that satisfy `predicate`; earlier
+    /// publications for the uri are dropped.
+    fn diagnostics(
+        &mut self,
+        uri: &str,
+        what: &str,
+        mut predicate: impl FnMut(&[Value]) -> bool,
+    ) -> Vec<Value> {
+        self.notifications.retain(|n| {
+            !(n["method"] == "textDocument/publishDiagnostics" && n["params"]["uri"] == uri)
+                || predicate(n["params"]["diagnostics"].as_array().unwrap())
+        });
+        let message = self.wait_for(what, |message| {
+            message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+                && predicate(message["params"]["diagnostics"].as_array().unwrap())
+        });
+        message["params"]["diagnostics"].as_array().unwrap().clone()
+    }
+
+    fn initialize(&mut self, root: &TempDir, encodings: Option<Vec<&str>>) -> Value {
+        let mut general = json!({});
+        if let Some(encodings) = encodings {
+            general = json!({ "positionEncodings": encodings });
+        }
+        let result = self.request(
+            "initialize",
+            json!({
+                "processId": null,
+                "rootUri": format!("file://{}", root.0.display()),
+                "capabilities": {
+                    "general": general,
+                    "window": { "workDoneProgress": true },
+                    "textDocument": { "documentSymbol": { "hierarchicalDocumentSymbolSupport": true } }
+                },
+            }),
+        );
+        self.notify("initialized", json!({}));
+        result
+    }
+
+    fn open(&mut self, uri: &str, text: &str) {
+        self.notify(
+            "textDocument/didOpen",
+            json!({ "textDocument": { "uri": uri, "languageId": "nix", "version": 1, "text": text } }),
+        );
+    }
+
+    fn change(&mut self, uri: &str, version: i32, range: Value, text: &str) {
+        self.notify(
+            "textDocument/didChange",
+            json!({
+                "textDocument": { "uri": uri, "version": version },
+                "contentChanges": [ { "range": range, "text": text } ],
+            }),
+        );
+    }
+
+    fn shutdown_and_exit(mut self) {
+        self.request("shutdown", json!(null));
+        self.notify("exit", json!(null));
+        self.stdin = None;
+        wait_exit(&mut self.child, Duration::from_secs(10))
+            .expect("server did not exit after `exit`");
+    }
+}
+
+impl Drop for Client {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_exit(child: &mut Child, timeout: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+fn position(line: u32, character: u32) -> Value {
+    json!({ "line": line, "character": character })
+}
+
+fn range(start: (u32, u32), end: (u32, u32)) -> Value {
+    json!({ "start": position(start.0, start.1), "end": position(end.0, end.1) })
+}
+
+fn text_position(uri: &str, line: u32, character: u32) -> Value {
+    json!({ "textDocument": { "uri": uri }, "position": position(line, character) })
+}
+
+/// (line, UTF-16 column) of the first occurrence of `needle` (+ `delta` characters).
+fn find(text: &str, needle: &str, delta: usize) -> (u32, u32) {
+    let offset = text
+        .find(needle)
+        .unwrap_or_else(|| panic!("{needle:?} not in text"));
+    let before = &text[..offset];
+    let line = before.matches('\n').count() as u32;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = text[line_start..offset].encode_utf16().count() + delta;
+    (line, column as u32)
+}
+
+fn has_code(diagnostics: &[Value], code: &str) -> bool {
+    diagnostics.iter().any(|d| d["code"] == code)
+}
+
+/// Median of a few timings of the same request.
+fn timed(client: &mut Client, method: &str, params: Value, runs: usize) -> (Value, Duration) {
+    let mut times = Vec::new();
+    let mut result = Value::Null;
+    for _ in 0..runs {
+        let start = Instant::now();
+        result = client.request(method, params.clone());
+        times.push(start.elapsed());
+    }
+    times.sort();
+    (result, times[times.len() / 2])
+}
+
+#[test]
+fn lsp_definition_completion_hover_and_diagnostics_on_poglets() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    let init = client.initialize(&dir, None);
+    assert_eq!(init["capabilities"]["positionEncoding"], "utf-16");
+    assert_eq!(
+        init["capabilities"]["completionProvider"]["triggerCharacters"],
+        json!(["."])
+    );
+
+    // Start-up indexing reports progress.
+    client.wait_for("$/progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir.read(host);
+    client.open(&uri, &text);
+    client.diagnostics(&uri, "initial diagnostics", |d| d.is_empty());
+
+    // Definition: `enable` in the host → the mkEnableOption line.
+    let (line, col) = find(&text, "enable = true", 2);
+    let (result, definition_time) = timed(
+        &mut client,
+        "textDocument/definition",
+        text_position(&uri, line, col),
+        9,
+    );
+    let module = dir.read("hosts/modules/servers/poglets.nix");
+    assert_eq!(
+        result["uri"],
+        dir.uri("hosts/modules/servers/poglets.nix"),
+        "{result}"
+    );
+    let expected_line = find(&module, "mkEnableOption", 0).0;
+    assert_eq!(result["range"]["start"]["line"], expected_line, "{result}");
+
+    // Hover on `port`.
+    let (line, col) = find(&text, "port = 8420", 1);
+    let (hover, hover_time) = timed(
+        &mut client,
+        "textDocument/hover",
+        text_position(&uri, line, col),
+        9,
+    );
+    let value = hover["contents"]["value"].as_str().unwrap();
+    assert!(value.contains("types.port"), "{value}");
+    assert!(value.contains("8000"), "{value}");
+    assert!(value.contains("neptune"), "{value}");
+
+    // Completion after `services.poglets.` typed on a new line.
+    let (line, _) = find(&text, "networking.hostName", 0);
+    client.change(
+        &uri,
+        2,
+        range((line, 0), (line, 0)),
+        "  services.poglets.\n",
+    );
+    let (completion, completion_time) = timed(
+        &mut client,
+        "textDocument/completion",
+        text_position(&uri, line, "  services.poglets.".len() as u32),
+        9,
+    );
+    let labels: Vec<&str> = completion["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|item| item["label"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "enable",
+        "port",
+        "controlPort",
+        "openFirewall",
+        "logLevel",
+        "extraArgs",
+    ] {
+        assert!(
+            labels.contains(&expected),
+            "{expected} missing from {labels:?}"
+        );
+    }
+    client.change(&uri, 3, range((line, 0), (line + 1, 0)), "");
+
+    // A type error appears and disappears.
+    let (line, col) = find(&text, "8420", 0);
+    client.change(&uri, 4, range((line, col), (line, col + 4)), "\"x\"");
+    let diagnostics = client.diagnostics(&uri, "type-mismatch", |d| has_code(d, "type-mismatch"));
+    let mismatch = diagnostics
+        .iter()
+        .find(|d| d["code"] == "type-mismatch")
+        .unwrap();
+    assert_eq!(mismatch["range"]["start"], position(line, col));
+    assert!(mismatch["message"]
+        .as_str()
+        .unwrap()
+        .contains("services.poglets.port"));
+    client.change(&uri, 5, range((line, col), (line, col + 3)), "8420");
+    client.diagnostics(&uri, "type-mismatch cleared", |d| d.is_empty());
+
+    // A change in the module re-publishes the host's diagnostics.
+    let module_uri = dir.uri("hosts/modules/servers/poglets.nix");
+    client.open(&module_uri, &module);
+    let (line, col) = find(&module, "types.port;\n      default = 8000", 6);
+    client.change(&module_uri, 2, range((line, col), (line, col + 4)), "str");
+    client.diagnostics(&uri, "cross-file type-mismatch", |d| {
+        has_code(d, "type-mismatch")
+    });
+    client.change(&module_uri, 3, range((line, col), (line, col + 3)), "port");
+    client.diagnostics(&uri, "cross-file type-mismatch cleared", |d| d.is_empty());
+
+    // References, symbols, code actions answer.
+    let (line, col) = find(&text, "port = 8420", 1);
+    let mut params = text_position(&uri, line, col);
+    params["context"] = json!({ "includeDeclaration": true });
+    let references = client.request("textDocument/references", params);
+    assert!(references.as_array().unwrap().len() >= 3, "{references}");
+    let symbols = client.request(
+        "textDocument/documentSymbol",
+        json!({ "textDocument": { "uri": module_uri } }),
+    );
+    assert!(
+        symbols.to_string().contains("services.poglets.port"),
+        "{symbols}"
+    );
+    let symbols = client.request("workspace/symbol", json!({ "query": "controlport" }));
+    assert!(
+        symbols.to_string().contains("services.poglets.controlPort"),
+        "{symbols}"
+    );
+
+    eprintln!(
+        "lsp latency on poglets (median of 9): definition {definition_time:?}, completion {completion_time:?}, hover {hover_time:?}"
+    );
+    client.shutdown_and_exit();
+}
+
+#[test]
+fn lsp_quick_fix_for_option_typo() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir
+        .read(host)
+        .replace("controlPort = 8421", "controlProt = 8421");
+    client.open(&uri, &text);
+    let diagnostics = client.diagnostics(&uri, "unknown-option", |d| has_code(d, "unknown-option"));
+    let diagnostic = diagnostics
+        .iter()
+        .find(|d| d["code"] == "unknown-option")
+        .unwrap()
+        .clone();
+    let actions = client.request(
+        "textDocument/codeAction",
+        json!({
+            "textDocument": { "uri": uri },
+            "range": diagnostic["range"],
+            "context": { "diagnostics": [diagnostic] },
+        }),
+    );
+    let action = &actions[0];
+    assert_eq!(action["kind"], "quickfix", "{actions}");
+    let edits = &action["edit"]["changes"][&uri];
+    assert_eq!(edits[0]["newText"], "controlPort", "{actions}");
+    client.shutdown_and_exit();
+}
+
+#[test]
+fn lsp_rapid_incremental_changes_end_consistent() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir.read(host);
+    client.open(&uri, &text);
+
+    // 200 changes, each inserting a comment line at the top; a hover
+    // request after every tenth. The last one also breaks the port.
+    let (port_line, port_col) = find(&text, "8420", 0);
+    let mut pending = Vec::new();
+    for n in 0..200u32 {
+        client.change(
+            &uri,
+            2 + n as i32,
+            range((0, 0), (0, 0)),
+            &format!("# change {n}\n"),
+        );
+        if n % 10 == 9 {
+            let (line, col) = find(&text, "port = 8420", 1);
+            pending
+                .push(client.start("textDocument/hover", text_position(&uri, line + n + 1, col)));
+        }
+    }
+    client.change(
+        &uri,
+        202,
+        range((port_line + 200, port_col), (port_line + 200, port_col + 4)),
+        "\"x\"",
+    );
+    for id in pending {
+        let response = client.response(id);
+        if let Some(error) = response.get("error") {
+            // Cancelled by a later change: ContentModified.
+            assert_eq!(error["code"], -32801, "{response}");
+        } else if !response["result"].is_null() {
+            let value = response["result"]["contents"]["value"].as_str().unwrap();
+            assert!(value.contains("services.poglets.port"), "{value}");
+        }
+    }
+    let diagnostics =
+        client.diagnostics(&uri, "final diagnostics", |d| has_code(d, "type-mismatch"));
+    let mismatch = diagnostics
+        .iter()
+        .find(|d| d["code"] == "type-mismatch")
+        .unwrap();
+    assert_eq!(
+        mismatch["range"]["start"],
+        position(port_line + 200, port_col),
+        "{mismatch}"
+    );
+    // The server's text is exactly the expected one: definition works at
+    // the shifted position.
+    let (line, col) = find(&text, "enable = true", 2);
+    let result = client.request(
+        "textDocument/definition",
+        text_position(&uri, line + 200, col),
+    );
+    assert_eq!(
+        result["uri"],
+        dir.uri("hosts/modules/servers/poglets.nix"),
+        "{result}"
+    );
+    client.shutdown_and_exit();
+}
+
+/// A module with non-ASCII text before the option names and CRLF lines.
+fn non_ascii_crlf_text(text: &str) -> String {
+    text.replace(
+        "      enable = true;",
+        "      /* é𝕏 */ enable = true; /* ü */ port = \"x\";",
+    )
+    .replace("      port = 8420;\n", "")
+    .replace('\n', "\r\n")
+}
+
+#[test]
+fn lsp_utf8_negotiated_and_non_ascii_crlf_positions() {
+    for (offered, expected) in [(Some(vec!["utf-8", "utf-16"]), "utf-8"), (None, "utf-16")] {
+        let dir = TempDir::copy_of("poglets");
+        let mut client = Client::spawn();
+        let init = client.initialize(&dir, offered);
+        assert_eq!(init["capabilities"]["positionEncoding"], expected);
+        let uri = dir.uri("hosts/neptune/configuration.nix");
+        let text = non_ascii_crlf_text(&dir.read("hosts/neptune/configuration.nix"));
+        client.open(&uri, &text);
+        let line_text = text.lines().find(|l| l.contains("é𝕏")).unwrap();
+        let line = text.lines().position(|l| l.contains("é𝕏")).unwrap() as u32;
+        let column = |needle: &str| -> u32 {
+            let prefix = &line_text[..line_text.find(needle).unwrap()];
+            match expected {
+                "utf-8" => prefix.len() as u32,
+                _ => prefix.encode_utf16().count() as u32,
+            }
+        };
+        let diagnostics =
+            client.diagnostics(&uri, "type-mismatch", |d| has_code(d, "type-mismatch"));
+        let mismatch = diagnostics
+            .iter()
+            .find(|d| d["code"] == "type-mismatch")
+            .unwrap();
+        assert_eq!(
+            mismatch["range"]["start"],
+            position(line, column("\"x\"")),
+            "{expected}: {mismatch}"
+        );
+        assert_eq!(
+            mismatch["range"]["end"],
+            position(line, column("\"x\"") + 3),
+            "{expected}: {mismatch}"
+        );
+        let result = client.request(
+            "textDocument/definition",
+            text_position(&uri, line, column("enable") + 1),
+        );
+        assert_eq!(
+            result["uri"],
+            dir.uri("hosts/modules/servers/poglets.nix"),
+            "{expected}: {result}"
+        );
+        let hover = client.request(
+            "textDocument/hover",
+            text_position(&uri, line, column("port") + 1),
+        );
+        assert_eq!(
+            hover["range"]["start"],
+            position(line, column("port")),
+            "{expected}: {hover}"
+        );
+        // An incremental edit after the non-ASCII text, in the negotiated units.
+        client.change(
+            &uri,
+            2,
+            range((line, column("\"x\"")), (line, column("\"x\"") + 3)),
+            "8420",
+        );
+        client.diagnostics(&uri, "cleared", |d| d.is_empty());
+        client.shutdown_and_exit();
+    }
+}
+
+#[test]
+fn lsp_protocol_edges_do_not_break_the_server() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    let uri = dir.uri("hosts/neptune/configuration.nix");
+    client.open(&uri, &dir.read("hosts/neptune/configuration.nix"));
+
+    // Invalid positions: an empty result or an error, never a crash.
+    for (line, character) in [(9999, 0), (3, 9999), (u32::MAX, u32::MAX)] {
+        for method in [
+            "textDocument/definition",
+            "textDocument/hover",
+            "textDocument/completion",
+        ] {
+            let id = client.start(method, text_position(&uri, line, character));
+            let response = client.response(id);
+            assert!(
+                response.get("error").is_some()
+                    || response["result"].is_null()
+                    || response["result"].is_object(),
+                "{method}: {response}"
+            );
+        }
+    }
+    // A file the server does not know.
+    let result = client.request(
+        "textDocument/definition",
+        text_position("file:///nonexistent/x.nix", 0, 0),
+    );
+    assert!(result.is_null());
+
+    // Unknown method → MethodNotFound.
+    let id = client.start("flakelens/noSuchMethod", json!({}));
+    assert_eq!(client.response(id)["error"]["code"], -32601);
+    // Notifications real clients send.
+    client.notify("$/setTrace", json!({ "value": "verbose" }));
+    client.notify("$/cancelRequest", json!({ "id": 424242 }));
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": null }),
+    );
+    client.notify("flakelens/unknownNotification", json!({}));
+    // A file created on disk outside the editor.
+    std::fs::write(
+        dir.path("hosts/extra.nix"),
+        "{ services.poglets.enable = 1; }\n",
+    )
+    .unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [ { "uri": dir.uri("hosts/extra.nix"), "type": 1 } ] }),
+    );
+    // Still alive and answering.
+    let (line, col) = find(
+        &dir.read("hosts/neptune/configuration.nix"),
+        "enable = true",
+        2,
+    );
+    let result = client.request("textDocument/definition", text_position(&uri, line, col));
+    assert_eq!(result["uri"], dir.uri("hosts/modules/servers/poglets.nix"));
+    client.shutdown_and_exit();
+}
+
+#[test]
+fn lsp_exits_on_stdin_eof() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    // No shutdown, no exit: the client just goes away.
+    client.stdin = None;
+    let status = wait_exit(&mut client.child, Duration::from_secs(10));
+    assert!(
+        status.is_some(),
+        "server still running 10 s after stdin closed"
+    );
+}
