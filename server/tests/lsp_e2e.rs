@@ -75,7 +75,11 @@ impl Client {
             .arg("lsp")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(if std::env::var_os("FLAKELENS_E2E_STDERR").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
             .spawn()
             .expect("spawn flakelens lsp");
         let stdout = child.stdout.take().unwrap();
@@ -688,16 +692,36 @@ fn lsp_protocol_edges_do_not_break_the_server() {
         json!({ "settings": null }),
     );
     client.notify("flakelens/unknownNotification", json!({}));
-    // A file created on disk outside the editor.
+    // A module changed on disk outside the editor (not open): the port
+    // becomes a string, so the open host's `port = 8420` is now wrong.
+    let module = dir.read("hosts/modules/servers/poglets.nix");
     std::fs::write(
-        dir.path("hosts/extra.nix"),
-        "{ services.poglets.enable = 1; }\n",
+        dir.path("hosts/modules/servers/poglets.nix"),
+        module.replacen("types.port;", "types.str;", 1),
     )
     .unwrap();
     client.notify(
         "workspace/didChangeWatchedFiles",
-        json!({ "changes": [ { "uri": dir.uri("hosts/extra.nix"), "type": 1 } ] }),
+        json!({ "changes": [ { "uri": dir.uri("hosts/modules/servers/poglets.nix"), "type": 2 } ] }),
     );
+    client.diagnostics(&uri, "diagnostics after an on-disk change", |d| {
+        has_code(d, "type-mismatch")
+    });
+    // A file deleted on disk.
+    std::fs::remove_file(dir.path("hosts/modules/servers/poglets.nix")).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [ { "uri": dir.uri("hosts/modules/servers/poglets.nix"), "type": 3 } ] }),
+    );
+    client.diagnostics(&uri, "missing-import after deletion", |d| {
+        has_code(d, "missing-import")
+    });
+    std::fs::write(dir.path("hosts/modules/servers/poglets.nix"), &module).unwrap();
+    client.notify(
+        "workspace/didChangeWatchedFiles",
+        json!({ "changes": [ { "uri": dir.uri("hosts/modules/servers/poglets.nix"), "type": 1 } ] }),
+    );
+    client.diagnostics(&uri, "clean after re-creation", |d| d.is_empty());
     // Still alive and answering.
     let (line, col) = find(
         &dir.read("hosts/neptune/configuration.nix"),

@@ -31,6 +31,8 @@ struct State {
     work_done_progress: bool,
     /// The client supports nested document symbols.
     hierarchical_symbols: bool,
+    /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
+    watch_files: bool,
 }
 
 pub struct Backend {
@@ -61,6 +63,7 @@ where
             generation: 0,
             work_done_progress: false,
             hierarchical_symbols: false,
+            watch_files: false,
         })),
     });
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -293,33 +296,50 @@ impl Backend {
             self.ready.send_replace(true);
             return;
         };
-        let token = NumberOrString::String("flakelens/index".into());
+        // Progress runs in its own task: a pending request to the client
+        // must never be dropped (tower-lsp panics when the answer to a
+        // dropped request arrives), and indexing must not wait for it.
         let supported = lock(&self.state).work_done_progress;
-        let progress = supported
-            && tokio::time::timeout(
-                std::time::Duration::from_secs(5),
-                self.client.send_request::<request::WorkDoneProgressCreate>(
-                    WorkDoneProgressCreateParams {
+        let (done, progress_done) = tokio::sync::oneshot::channel::<()>();
+        if supported {
+            let client = self.client.clone();
+            let message = root.display().to_string();
+            tokio::spawn(async move {
+                let token = NumberOrString::String("flakelens/index".into());
+                let created = client
+                    .send_request::<request::WorkDoneProgressCreate>(WorkDoneProgressCreateParams {
                         token: token.clone(),
-                    },
-                ),
-            )
-            .await
-            .is_ok_and(|answer| answer.is_ok());
-        if progress {
-            self.client
-                .send_notification::<notification::Progress>(ProgressParams {
-                    token: token.clone(),
-                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::Begin(
-                        WorkDoneProgressBegin {
-                            title: "flakelens: indexing".into(),
-                            cancellable: Some(false),
-                            message: Some(root.display().to_string()),
-                            percentage: None,
-                        },
-                    )),
-                })
-                .await;
+                    })
+                    .await
+                    .is_ok();
+                if !created {
+                    return;
+                }
+                client
+                    .send_notification::<notification::Progress>(ProgressParams {
+                        token: token.clone(),
+                        value: ProgressParamsValue::WorkDone(WorkDoneProgress::Begin(
+                            WorkDoneProgressBegin {
+                                title: "flakelens: indexing".into(),
+                                cancellable: Some(false),
+                                message: Some(message),
+                                percentage: None,
+                            },
+                        )),
+                    })
+                    .await;
+                let _ = progress_done.await;
+                client
+                    .send_notification::<notification::Progress>(ProgressParams {
+                        token,
+                        value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(
+                            WorkDoneProgressEnd {
+                                message: Some("done".into()),
+                            },
+                        )),
+                    })
+                    .await;
+            });
         }
         let loaded = tokio::task::spawn_blocking(move || {
             let root = crate::load::find_root(&root).unwrap_or(root);
@@ -361,18 +381,7 @@ impl Backend {
             Err(error) => tracing::error!("loading failed: {error}"),
         }
         self.ready.send_replace(true);
-        if progress {
-            self.client
-                .send_notification::<notification::Progress>(ProgressParams {
-                    token,
-                    value: ProgressParamsValue::WorkDone(WorkDoneProgress::End(
-                        WorkDoneProgressEnd {
-                            message: Some("done".into()),
-                        },
-                    )),
-                })
-                .await;
-        }
+        let _ = done.send(());
         self.publish_all().await;
     }
 }
@@ -431,6 +440,13 @@ impl LanguageServer for Backend {
             .as_ref()
             .and_then(|window| window.work_done_progress)
             .unwrap_or(false);
+        let watch_files = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.did_change_watched_files.as_ref())
+            .and_then(|watched| watched.dynamic_registration)
+            .unwrap_or(false);
         let hierarchical_symbols = params
             .capabilities
             .text_document
@@ -444,6 +460,7 @@ impl LanguageServer for Backend {
             state.root = root;
             state.work_done_progress = work_done_progress;
             state.hierarchical_symbols = hierarchical_symbols;
+            state.watch_files = watch_files;
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -484,6 +501,30 @@ impl LanguageServer for Backend {
     }
 
     async fn initialized(&self, _: InitializedParams) {
+        if lock(&self.state).watch_files {
+            // Files created, changed or deleted outside the editor.
+            let options = DidChangeWatchedFilesRegistrationOptions {
+                watchers: ["**/*.nix", "**/flakelens.toml", "**/.gitignore"]
+                    .into_iter()
+                    .map(|glob| FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(glob.into()),
+                        kind: None,
+                    })
+                    .collect(),
+            };
+            let registration = Registration {
+                id: "flakelens/watched-files".into(),
+                method: "workspace/didChangeWatchedFiles".into(),
+                register_options: serde_json::to_value(options).ok(),
+            };
+            let client = self.client.clone();
+            // Not awaited here: the answer must not hold up indexing.
+            tokio::spawn(async move {
+                if let Err(error) = client.register_capability(vec![registration]).await {
+                    tracing::warn!("file watching not registered: {error}");
+                }
+            });
+        }
         self.load_workspace().await;
     }
 
@@ -586,10 +627,16 @@ impl LanguageServer for Backend {
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut changed = false;
+        let mut reload = false;
         for event in params.changes {
             let Some(path) = convert::path_of(&event.uri) else {
                 continue;
             };
+            // Settings and ignore rules change which files are read and how.
+            if path.ends_with("/flakelens.toml") || path.ends_with("/.gitignore") {
+                reload = true;
+                continue;
+            }
             if !path.ends_with(".nix") || lock(&self.state).documents.contains_key(&path) {
                 continue;
             }
@@ -608,7 +655,9 @@ impl LanguageServer for Backend {
                 }
             }
         }
-        if changed {
+        if reload {
+            self.load_workspace().await;
+        } else if changed {
             self.publish_all().await;
         }
     }

@@ -46,6 +46,8 @@ pub struct HostSet {
     pub from_flake: bool,
     /// Some configurations could not be worked out.
     pub incomplete: bool,
+    /// Files read while evaluating the flake and its hosts.
+    pub touched: Vec<SourceFile>,
 }
 
 /// Every host of the workspace.
@@ -55,6 +57,8 @@ pub fn hosts(db: &dyn Db) -> Arc<HostSet> {
         let ev = Evaluator::new(db);
         let mut set = flake_hosts(&ev);
         set.incomplete |= ev.exhausted();
+        set.touched = ev.touched_files();
+        set.touched.sort_by(|a, b| a.path(db).cmp(b.path(db)));
         return Arc::new(set);
     }
     Arc::new(layout_hosts(db))
@@ -132,6 +136,47 @@ pub fn special_args(
         return None;
     };
     system_special_args(ev, &system)
+}
+
+/// Names of a host's `specialArgs` whose values differ from the generic
+/// module arguments (`inputs` and `self`/`outputs` of this flake are the
+/// same for every host and are not listed).
+#[salsa::tracked(returns(ref))]
+pub fn host_specific_args<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Vec<String> {
+    let ev = Evaluator::new(db);
+    let Some(special) = special_args(&ev, *key.kind(db), key.name(db)) else {
+        return Vec::new();
+    };
+    let generic_inputs: Vec<String> = match ev.flake_inputs() {
+        Value::Attrs(inputs) => inputs.entries.keys().map(|k| k.to_string()).collect(),
+        _ => Vec::new(),
+    };
+    let flake_self = ev.flake_self();
+    let mut names = Vec::new();
+    for (name, entry) in &special.entries {
+        let value = ev.force(&entry.value);
+        let generic = match (name.as_ref(), &value) {
+            ("inputs", Value::Attrs(attrs)) => {
+                attrs
+                    .entries
+                    .keys()
+                    .all(|k| generic_inputs.iter().any(|g| g == k.as_ref()))
+                    && attrs.entries.iter().all(|(k, e)| match e.value.peek() {
+                        Some(Value::Input(input)) => input == *k,
+                        _ => k.as_ref() == "self",
+                    })
+            }
+            ("self" | "outputs", Value::Attrs(attrs)) => match ev.force(&flake_self) {
+                Value::Attrs(own) => std::rc::Rc::ptr_eq(attrs, &own),
+                _ => false,
+            },
+            _ => false,
+        };
+        if !generic {
+            names.push(name.to_string());
+        }
+    }
+    names
 }
 
 /// Without a flake: `configuration.nix` files are host roots, named after

@@ -266,6 +266,20 @@ pub fn module_summary_in<'db>(
     file: SourceFile,
     host: Option<crate::hosts::HostKey<'db>>,
 ) -> Arc<ModuleSummary> {
+    if let Some(key) = host {
+        // Most modules never see what makes a host's arguments special:
+        // share the generic summary unless the module asks for one of the
+        // host's own `specialArgs` by name.
+        let special = crate::hosts::host_specific_args(db, key);
+        let shared = match module_formals(db, file) {
+            Formals::None => true,
+            Formals::Named(names) => !names.iter().any(|name| special.contains(name)),
+            Formals::All => special.is_empty(),
+        };
+        if shared {
+            return module_summary_in(db, file, None).clone();
+        }
+    }
     let ev = Evaluator::new(db);
     if let Some(host) = host {
         *ev.special_args.borrow_mut() =
@@ -273,9 +287,7 @@ pub fn module_summary_in<'db>(
     }
     let thunk = ev.import_thunk(file);
     let mut summary = summarize(&ev, &thunk, &mut Vec::new());
-    if flakelens_db::parse(db, file).errors.is_empty() {
-        // fine
-    } else {
+    if !flakelens_db::parse(db, file).errors.is_empty() {
         // Parts of a broken file are missing: it may declare anything.
         summary.unknown = true;
     }
@@ -283,6 +295,52 @@ pub fn module_summary_in<'db>(
         summary.unknown = true;
     }
     Arc::new(summary)
+}
+
+/// Which arguments a file module's function takes.
+enum Formals {
+    /// Not a function: no arguments at all.
+    None,
+    /// `{ a, b, ... }:` without `@`.
+    Named(Vec<String>),
+    /// `args:` or `{ … }@args:`: any argument may be used.
+    All,
+}
+
+/// `{ config, lib, pkgs, ... }:`-style: a function whose pattern names one
+/// of the module system's own arguments and accepts more (`...`).
+pub fn looks_like_module_function(db: &dyn Db, file: SourceFile) -> bool {
+    use flakelens_syntax::ast;
+    let Some(ast::Expr::Lambda(lambda)) = flakelens_db::parse(db, file).root_expr() else {
+        return false;
+    };
+    let Some(ast::Param::Pattern(pattern)) = lambda.param() else {
+        return false;
+    };
+    pattern.ellipsis_token().is_some()
+        && pattern
+            .pat_entries()
+            .filter_map(|entry| entry.ident())
+            .filter_map(|ident| crate::eval::ident_text(&ident))
+            .any(|name| matches!(name.as_ref(), "config" | "lib" | "pkgs" | "options"))
+}
+
+fn module_formals(db: &dyn Db, file: SourceFile) -> Formals {
+    use flakelens_syntax::ast;
+    let Some(ast::Expr::Lambda(lambda)) = flakelens_db::parse(db, file).root_expr() else {
+        return Formals::None;
+    };
+    match lambda.param() {
+        Some(ast::Param::Pattern(pattern)) if pattern.pat_bind().is_none() => Formals::Named(
+            pattern
+                .pat_entries()
+                .filter_map(|entry| entry.ident())
+                .filter_map(|ident| crate::eval::ident_text(&ident))
+                .map(|name| name.to_string())
+                .collect(),
+        ),
+        _ => Formals::All,
+    }
 }
 
 /// Declarations and open namespaces of a file module, split out so that
@@ -480,12 +538,15 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
     summary
 }
 
-/// The attrsets a config value merges, seeing through mkIf/mkMerge.
-fn config_parts(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Rc<Attrs>>, depth: u32) {
+/// The attrsets a config value merges, seeing through mkIf/mkMerge. A part
+/// that is not a known attrset is recorded as `None`.
+fn config_parts(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Option<Rc<Attrs>>>, depth: u32) {
     if depth > 16 {
+        out.push(None);
         return;
     }
     let Value::Attrs(attrs) = ev.force(thunk) else {
+        out.push(None);
         return;
     };
     match attrs.marker {
@@ -501,19 +562,31 @@ fn config_parts(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Rc<Attrs>>, depth: 
                 }
             }
         }
-        Some(_) => {}
-        None => out.push(attrs),
+        Some(_) => out.push(None),
+        None => {
+            if attrs.incomplete {
+                out.push(None);
+            }
+            out.push(Some(attrs));
+        }
     }
 }
 
-fn config_path(ev: &Evaluator, thunk: &Thunk, names: &[&str]) -> Vec<Rc<Attrs>> {
+/// The attrsets at `names` below a config value; `None` entries stand for
+/// parts that could not be known (dynamic keys, computed values).
+fn config_path(ev: &Evaluator, thunk: &Thunk, names: &[&str]) -> Vec<Option<Rc<Attrs>>> {
     let mut current = Vec::new();
     config_parts(ev, thunk, &mut current, 0);
     for name in names {
         let mut next = Vec::new();
         for attrs in &current {
-            if let Some(entry) = attrs.get(name) {
-                config_parts(ev, &entry.value, &mut next, 0);
+            match attrs {
+                Some(attrs) => {
+                    if let Some(entry) = attrs.get(name) {
+                        config_parts(ev, &entry.value, &mut next, 0);
+                    }
+                }
+                None => next.push(None),
             }
         }
         current = next;
@@ -529,7 +602,18 @@ fn nested_modules(
     stack: &mut Vec<SourceFile>,
 ) -> Vec<NestedModule> {
     let mut out = Vec::new();
-    for users in config_path(ev, config, &["home-manager", "users"]) {
+    // Users or containers built by computation (`listToAttrs` over a
+    // config value) may import anything: every such evaluation gets an
+    // unknown module, which keeps its checks quiet where unsure.
+    let unknown = |kind: NestedKind| NestedModule {
+        kind,
+        module: ModuleRef::Unknown { site: None },
+    };
+    let users_parts = config_path(ev, config, &["home-manager", "users"]);
+    if users_parts.iter().any(Option::is_none) {
+        out.push(unknown(NestedKind::HomeShared));
+    }
+    for users in users_parts.into_iter().flatten() {
         for (name, entry) in &users.entries {
             out.push(NestedModule {
                 kind: NestedKind::HomeUser(name.to_string()),
@@ -537,21 +621,31 @@ fn nested_modules(
             });
         }
     }
-    for parent in config_path(ev, config, &["home-manager"]) {
+    for parent in config_path(ev, config, &["home-manager"])
+        .into_iter()
+        .flatten()
+    {
         if let Some(shared) = parent.get("sharedModules") {
-            if let Value::List(items) = ev.force(&shared.value) {
-                for item in items.iter() {
-                    out.push(NestedModule {
-                        kind: NestedKind::HomeShared,
-                        module: module_ref(ev, item, stack),
-                    });
+            match ev.force(&shared.value) {
+                Value::List(items) => {
+                    for item in items.iter() {
+                        out.push(NestedModule {
+                            kind: NestedKind::HomeShared,
+                            module: module_ref(ev, item, stack),
+                        });
+                    }
                 }
+                _ => out.push(unknown(NestedKind::HomeShared)),
             }
         }
     }
     for containers in config_path(ev, config, &["containers"]) {
+        // Computed container sets are skipped entirely.
+        let Some(containers) = containers else {
+            continue;
+        };
         for (name, entry) in &containers.entries {
-            for container in config_path(ev, &entry.value, &[]) {
+            for container in config_path(ev, &entry.value, &[]).into_iter().flatten() {
                 if let Some(module) = container.get("config") {
                     out.push(NestedModule {
                         kind: NestedKind::Container(name.to_string()),

@@ -270,6 +270,8 @@ pub struct PackageSet {
     pub duplicates: Vec<(String, FileRange, Option<FileRange>)>,
     /// Evaluation ran out of budget or met something unknown.
     pub incomplete: bool,
+    /// Files read while evaluating the flake's package sets.
+    pub touched: Vec<SourceFile>,
 }
 
 impl PackageSet {
@@ -870,6 +872,11 @@ pub fn packages(db: &dyn Db) -> Arc<PackageSet> {
         let ev = Evaluator::new(db);
         flake_packages(&ev, &mut builder);
         builder.set.incomplete |= ev.exhausted();
+        builder.set.touched = ev.touched_files();
+        builder
+            .set
+            .touched
+            .sort_by(|a, b| a.path(db).cmp(b.path(db)));
     }
     // Module files of every host that set nixpkgs.overlays.
     let mut files = BTreeMap::new();
@@ -1315,8 +1322,10 @@ pub fn file_packages(db: &dyn Db, file: SourceFile) -> Vec<usize> {
 #[salsa::tracked(returns(ref))]
 pub fn package_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     let mut out = Vec::new();
-    let files: Vec<SourceFile> = db.workspace().files(db).values().copied().collect();
-    for file in files {
+    // Only files something uses: a leftover overlay nobody applies may
+    // name files that are gone.
+    let used = crate::check::used_files(db);
+    for file in used.iter().copied() {
         out.extend(missing_package_files(db, file).iter().cloned());
     }
     let set = packages(db);

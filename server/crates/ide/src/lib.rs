@@ -278,12 +278,27 @@ fn file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
         // Data files (`.toml`, `.json`) are loaded for `readFile` only.
         return out;
     }
-    for error in &flakelens_db::parse(db, file).errors {
+    let errors = &flakelens_db::parse(db, file).errors;
+    // A broken file nothing uses (a template that only looks like Nix, a
+    // leftover) is worth a warning, not a failed check.
+    let used = errors.is_empty() || check::used_files(db).contains(&file);
+    for error in errors {
         out.push(Diagnostic {
             range: error.range,
-            severity: Severity::Error,
+            severity: if used {
+                Severity::Error
+            } else {
+                Severity::Warning
+            },
             code: codes::SYNTAX_ERROR,
-            message: error.message.clone(),
+            message: if used {
+                error.message.clone()
+            } else {
+                format!(
+                    "{} (no host or package of this flake uses this file)",
+                    error.message
+                )
+            },
             related: Vec::new(),
             fixes: Vec::new(),
         });

@@ -797,6 +797,11 @@ impl<'db> Evaluator<'db> {
         }
     }
 
+    /// Every file this evaluator imported (read as Nix).
+    pub fn touched_files(&self) -> Vec<SourceFile> {
+        self.imports.borrow().keys().copied().collect()
+    }
+
     pub fn import_thunk(&self, file: SourceFile) -> Thunk {
         if let Some(thunk) = self.imports.borrow().get(&file) {
             return thunk.clone();
