@@ -746,3 +746,48 @@ fn lsp_exits_on_stdin_eof() {
         "server still running 10 s after stdin closed"
     );
 }
+
+#[test]
+fn lsp_package_definition_completion_and_hover() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    client.wait_for("$/progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let module_path = "hosts/modules/servers/poglets.nix";
+    let uri = dir.uri(module_path);
+    let text = dir.read(module_path);
+    client.open(&uri, &text);
+
+    // `default = pkgs.poglets;` → the derivation call in the recipe.
+    let (line, col) = find(&text, "default = pkgs.poglets", 15);
+    let result = client.request("textDocument/definition", text_position(&uri, line, col));
+    assert_eq!(
+        result["uri"],
+        dir.uri("pkgs/server/poglets.nix"),
+        "{result}"
+    );
+    let recipe = dir.read("pkgs/server/poglets.nix");
+    let builder_line = find(&recipe, "buildGo124Module rec", 0).0;
+    assert_eq!(result["range"]["start"]["line"], builder_line, "{result}");
+
+    // Hover names the version and how the package is exposed.
+    let hover = client.request("textDocument/hover", text_position(&uri, line, col));
+    let value = hover["contents"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    assert!(value.contains("poglets"), "{value}");
+    assert!(value.contains("0.3.1"), "{value}");
+    assert!(value.contains("buildGo124Module"), "{value}");
+
+    // Completion after `pkgs.` lists the repo's own packages.
+    let (line, col) = find(&text, "pkgs.poglets;", 5);
+    let completion = client.request("textDocument/completion", text_position(&uri, line, col));
+    let items = completion["items"].as_array().cloned().unwrap_or_default();
+    let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+    assert!(labels.contains(&"poglets"), "{labels:?}");
+    assert!(labels.contains(&"hello-nix"), "{labels:?}");
+    client.shutdown_and_exit();
+}
