@@ -616,7 +616,7 @@ fn literal(expr: &ast::Expr, scope: &BTreeMap<String, String>) -> Option<String>
     match expr {
         ast::Expr::Str(string) => {
             let mut text = String::new();
-            for part in string.normalized_parts() {
+            for part in flakelens_syntax::string_parts(string)? {
                 match part {
                     ast::InterpolPart::Literal(literal) => text.push_str(&literal),
                     ast::InterpolPart::Interpolation(interpolation) => {
@@ -1418,7 +1418,11 @@ pub fn missing_package_files(db: &dyn Db, file: SourceFile) -> Arc<Vec<Diagnosti
         };
         let mut text = String::new();
         let mut literal_path = true;
-        for part in path_expr.parts() {
+        let Some(parts) = flakelens_syntax::path_parts(&argument) else {
+            continue;
+        };
+        let _ = path_expr;
+        for part in parts {
             match part {
                 ast::InterpolPart::Literal(literal) => text.push_str(literal.text()),
                 ast::InterpolPart::Interpolation(_) => literal_path = false,

@@ -96,7 +96,7 @@ fn attr_name(attr: &ast::Attr) -> Option<String> {
         ast::Attr::Ident(ident) => Some(ident.ident_token()?.text().to_string()),
         ast::Attr::Str(string) => {
             let mut text = String::new();
-            for part in string.normalized_parts() {
+            for part in flakelens_syntax::string_parts(string)? {
                 match part {
                     ast::InterpolPart::Literal(literal) => text.push_str(&literal),
                     ast::InterpolPart::Interpolation(_) => return None,

@@ -147,7 +147,7 @@ pub fn attr_seg(attr: &ast::Attr) -> Seg {
 /// The content of a string without interpolation.
 pub fn static_string(string: &ast::Str) -> Option<String> {
     let mut out = String::new();
-    for part in string.normalized_parts() {
+    for part in flakelens_syntax::string_parts(string)? {
         match part {
             InterpolPart::Literal(text) => out.push_str(&text),
             InterpolPart::Interpolation(_) => return None,

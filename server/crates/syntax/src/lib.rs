@@ -237,3 +237,77 @@ mod tests {
         assert_eq!(normalize_newlines("a\r\nb\rc\n"), "a\nb\nc\n");
     }
 }
+
+/// The parts of a string literal, with indentation of `''…''` strings
+/// stripped. `None` when the string has error nodes inside: rnix's own
+/// `normalized_parts` asserts on those and would panic.
+pub fn string_parts(string: &ast::Str) -> Option<Vec<ast::InterpolPart<String>>> {
+    use rowan::ast::AstNode;
+    let well_formed = string
+        .syntax()
+        .children_with_tokens()
+        .all(|child| match child {
+            rowan::NodeOrToken::Token(token) => matches!(
+                token.kind(),
+                SyntaxKind::TOKEN_STRING_CONTENT
+                    | SyntaxKind::TOKEN_STRING_START
+                    | SyntaxKind::TOKEN_STRING_END
+            ),
+            rowan::NodeOrToken::Node(node) => node.kind() == SyntaxKind::NODE_INTERPOL,
+        });
+    well_formed.then(|| string.normalized_parts())
+}
+
+/// The parts of a path literal (`./hosts/${name}.nix`); `None` when the
+/// path has unexpected children (rnix would panic on them).
+pub fn path_parts(path: &ast::Expr) -> Option<Vec<ast::InterpolPart<ast::PathContent>>> {
+    use rowan::ast::AstNode;
+    let well_formed = path
+        .syntax()
+        .children_with_tokens()
+        .all(|child| match child {
+            rowan::NodeOrToken::Token(token) => matches!(
+                token.kind(),
+                SyntaxKind::TOKEN_PATH_ABS
+                    | SyntaxKind::TOKEN_PATH_REL
+                    | SyntaxKind::TOKEN_PATH_HOME
+            ),
+            rowan::NodeOrToken::Node(node) => node.kind() == SyntaxKind::NODE_INTERPOL,
+        });
+    if !well_formed {
+        return None;
+    }
+    match path {
+        ast::Expr::PathAbs(path) => Some(path.parts()),
+        ast::Expr::PathRel(path) => Some(path.parts()),
+        ast::Expr::PathHome(path) => Some(path.parts()),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod broken_literal_tests {
+    use super::*;
+
+    #[test]
+    fn strings_with_error_nodes_have_no_parts_instead_of_panicking() {
+        // Mutations like this made rnix's `normalized_parts` assert.
+        for text in [
+            "\"a ${ } b\"",
+            "''x ${ ; }''",
+            "\"${\"",
+            "./a/${}/b",
+            "\"${(}\"",
+        ] {
+            let parsed = parse(text);
+            for node in parsed.syntax().descendants() {
+                if let Some(string) = <ast::Str as rowan::ast::AstNode>::cast(node.clone()) {
+                    let _ = string_parts(&string);
+                }
+                if let Some(expr) = <ast::Expr as rowan::ast::AstNode>::cast(node) {
+                    let _ = path_parts(&expr);
+                }
+            }
+        }
+    }
+}

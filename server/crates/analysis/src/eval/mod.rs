@@ -509,7 +509,10 @@ impl<'db> Evaluator<'db> {
     fn eval_string(&self, string: &ast::Str, env: &Env, file: SourceFile) -> Value {
         let mut text = String::new();
         let mut known = true;
-        for part in string.normalized_parts() {
+        let Some(parts) = flakelens_syntax::string_parts(string) else {
+            return Value::AnyStr;
+        };
+        for part in parts {
             match part {
                 ast::InterpolPart::Literal(literal) => text.push_str(&literal),
                 ast::InterpolPart::Interpolation(interpolation) => {
@@ -553,8 +556,12 @@ impl<'db> Evaluator<'db> {
 
     fn eval_path(&self, expr: &ast::Expr, env: &Env, file: SourceFile) -> Value {
         let parts = match expr {
-            ast::Expr::PathAbs(path) => path.parts(),
-            ast::Expr::PathRel(path) => path.parts(),
+            ast::Expr::PathAbs(_) | ast::Expr::PathRel(_) => {
+                match flakelens_syntax::path_parts(expr) {
+                    Some(parts) => parts,
+                    None => return Value::Unknown,
+                }
+            }
             _ => return Value::Unknown,
         };
         let mut text = String::new();
