@@ -1,46 +1,20 @@
 //! End-to-end tests of the `flakelens` command line on copies of the
 //! poglets fixture.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
+use common::TempDir;
 use expect_test::expect;
 
-/// A scratch copy of a fixture, removed on drop.
-struct Scratch(PathBuf);
+mod common;
 
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn poglets(_name: &str) -> TempDir {
+    TempDir::copy_of("poglets")
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
-fn poglets(name: &str) -> Scratch {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/poglets");
-    let target = std::env::temp_dir().join(format!("flakelens-cli-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&target);
-    copy_dir(&source, &target);
-    Scratch(target)
-}
-
-fn edit(scratch: &Scratch, file: &str, from: &str, to: &str) {
-    let path = scratch.0.join(file);
-    let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(from), "{file} has no {from:?}");
-    std::fs::write(&path, text.replacen(from, to, 1)).unwrap();
+fn edit(scratch: &TempDir, file: &str, from: &str, to: &str) {
+    scratch.edit(file, from, to);
 }
 
 fn flakelens(args: &[&str]) -> (i32, String, String) {

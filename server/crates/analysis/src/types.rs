@@ -285,53 +285,25 @@ fn check(value: &DefValue, ty: &TypeData) -> Outcome {
             _ => mismatch(value, ty),
         },
         TypeData::ListOf(inner) => match &value.kind {
-            V::List(items) => {
-                let mut unknown = false;
-                for (index, item) in items.iter().enumerate() {
-                    match check(item, inner) {
-                        Outcome::Fits => {}
-                        Outcome::Unknown => unknown = true,
-                        Outcome::Mismatch(mut found) => {
-                            found.inner = Some(format!(
-                                "element {} of the list{}",
-                                index + 1,
-                                found.inner.map(|i| format!(", {i}")).unwrap_or_default()
-                            ));
-                            return Outcome::Mismatch(found);
-                        }
-                    }
-                }
-                if unknown {
-                    Outcome::Unknown
-                } else {
-                    Outcome::Fits
-                }
-            }
+            V::List(items) => check_elements(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| (format!("element {} of the list", index + 1), item)),
+                inner,
+            ),
             _ => mismatch(value, ty),
         },
         TypeData::AttrsOf(inner) => match &value.kind {
-            V::Attrs { entries, .. } => {
-                let mut unknown = false;
-                for entry in entries {
-                    match check(&entry.value, inner) {
-                        Outcome::Fits => {}
-                        Outcome::Unknown => unknown = true,
-                        Outcome::Mismatch(mut found) => {
-                            found.inner = Some(format!(
-                                "attribute {}{}",
-                                crate::Segment::Name(entry.name.clone()),
-                                found.inner.map(|i| format!(", {i}")).unwrap_or_default()
-                            ));
-                            return Outcome::Mismatch(found);
-                        }
-                    }
-                }
-                if unknown {
-                    Outcome::Unknown
-                } else {
-                    Outcome::Fits
-                }
-            }
+            V::Attrs { entries, .. } => check_elements(
+                entries.iter().map(|entry| {
+                    (
+                        format!("attribute {}", crate::Segment::Name(entry.name.clone())),
+                        &entry.value,
+                    )
+                }),
+                inner,
+            ),
             _ => mismatch(value, ty),
         },
         TypeData::NullOr(inner) => match value.kind {
@@ -365,5 +337,32 @@ fn check(value: &DefValue, ty: &TypeData) -> Outcome {
             V::Attrs { .. } => Outcome::Fits,
             _ => mismatch(value, ty),
         },
+    }
+}
+
+/// Checks the elements of a list or attrset; the first mismatch names
+/// where it is (`element 2 of the list`).
+fn check_elements<'a>(
+    elements: impl Iterator<Item = (String, &'a DefValue)>,
+    element_type: &TypeData,
+) -> Outcome {
+    let mut unknown = false;
+    for (place, element) in elements {
+        match check(element, element_type) {
+            Outcome::Fits => {}
+            Outcome::Unknown => unknown = true,
+            Outcome::Mismatch(mut found) => {
+                found.inner = Some(match found.inner {
+                    Some(inner) => format!("{place}, {inner}"),
+                    None => place,
+                });
+                return Outcome::Mismatch(found);
+            }
+        }
+    }
+    if unknown {
+        Outcome::Unknown
+    } else {
+        Outcome::Fits
     }
 }

@@ -4,37 +4,6 @@
 
 mod common;
 
-use std::path::Path;
-
-fn poglets_files() -> Vec<(String, String)> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else if path.extension().is_some_and(|e| e == "nix") {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((
-                    format!("/{relative}"),
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/poglets");
-    let mut out = Vec::new();
-    walk(&root, &root, &mut out);
-    out
-}
-
 fn count(log: &[String], query: &str) -> usize {
     log.iter()
         .filter(|entry| entry.starts_with(&format!("{query}(")))
@@ -44,7 +13,7 @@ fn count(log: &[String], query: &str) -> usize {
 #[test]
 fn editing_a_host_value_reruns_only_that_hosts_checks() {
     let log = common::on_big_stack(|| {
-        let files = poglets_files();
+        let files = common::poglets_files();
         let neptune = "/hosts/neptune/configuration.nix";
         let mut host = common::load_fixture(&files);
         let before = host.analysis().workspace_diagnostics().unwrap();
@@ -94,7 +63,7 @@ fn editing_a_host_value_reruns_only_that_hosts_checks() {
 #[test]
 fn editing_a_declaration_updates_other_files_diagnostics() {
     let result = common::on_big_stack(|| {
-        let files = poglets_files();
+        let files = common::poglets_files();
         let module = "/hosts/modules/servers/poglets.nix";
         let mut host = common::load_fixture(&files);
         assert!(host.analysis().workspace_diagnostics().unwrap().is_empty());

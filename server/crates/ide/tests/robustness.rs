@@ -5,8 +5,6 @@
 
 mod common;
 
-use std::path::Path;
-
 /// A small deterministic generator (no external crates needed).
 struct Lcg(u64);
 
@@ -49,35 +47,6 @@ const INSERTS: &[&str] = &[
     "\r\n",
 ];
 
-fn poglets_files() -> Vec<(String, String)> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, root, out);
-            } else if path.extension().is_some_and(|e| e == "nix") {
-                let relative = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .replace('\\', "/");
-                out.push((
-                    format!("/{relative}"),
-                    std::fs::read_to_string(&path).unwrap(),
-                ));
-            }
-        }
-    }
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/poglets");
-    let mut out = Vec::new();
-    walk(&root, &root, &mut out);
-    out
-}
-
 fn mutate(text: &str, rng: &mut Lcg) -> String {
     let chars: Vec<char> = text.chars().collect();
     let i = rng.next(chars.len() + 1);
@@ -101,7 +70,7 @@ fn mutate(text: &str, rng: &mut Lcg) -> String {
 #[test]
 fn mutated_fixtures_never_panic() {
     common::on_big_stack(|| {
-        let original = poglets_files();
+        let original = common::poglets_files();
         let mut rng = Lcg(0x5eed);
         let mut host = common::load_fixture(&original);
         for round in 0..120 {

@@ -434,30 +434,16 @@ fn marked(
     Value::Attrs(Rc::new(attrs))
 }
 
-fn override_with(
+/// `mkOverride p v` / `mkOrder p v` with a known priority.
+fn prioritised(
     ev: &Evaluator,
+    marker: &'static str,
     priority: i64,
     content: &Thunk,
     call: Option<crate::FileRange>,
 ) -> Value {
     marked(
-        "override",
-        vec![
-            ("priority", ev.value_thunk(Value::Int(priority), None)),
-            ("content", content.clone()),
-        ],
-        call,
-    )
-}
-
-fn order_with(
-    ev: &Evaluator,
-    priority: i64,
-    content: &Thunk,
-    call: Option<crate::FileRange>,
-) -> Value {
-    marked(
-        "order",
+        marker,
         vec![
             ("priority", ev.value_thunk(Value::Int(priority), None)),
             ("content", content.clone()),
@@ -1043,18 +1029,18 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         ),
         Prim::MkMerge => marked("merge", vec![("contents", a[0].clone())], call),
         Prim::MkOverride => match ev.force(&a[0]) {
-            Value::Int(priority) => override_with(ev, priority, &a[1], call),
+            Value::Int(priority) => prioritised(ev, "override", priority, &a[1], call),
             _ => marked(
                 "override",
                 vec![("priority", a[0].clone()), ("content", a[1].clone())],
                 call,
             ),
         },
-        Prim::MkDefault => override_with(ev, 1000, &a[0], call),
-        Prim::MkForce => override_with(ev, 50, &a[0], call),
-        Prim::MkOptionDefault => override_with(ev, 1500, &a[0], call),
-        Prim::MkBefore => order_with(ev, 500, &a[0], call),
-        Prim::MkAfter => order_with(ev, 1500, &a[0], call),
+        Prim::MkDefault => prioritised(ev, "override", 1000, &a[0], call),
+        Prim::MkForce => prioritised(ev, "override", 50, &a[0], call),
+        Prim::MkOptionDefault => prioritised(ev, "override", 1500, &a[0], call),
+        Prim::MkBefore => prioritised(ev, "order", 500, &a[0], call),
+        Prim::MkAfter => prioritised(ev, "order", 1500, &a[0], call),
         Prim::MkOrder => marked(
             "order",
             vec![("priority", a[0].clone()), ("content", a[1].clone())],

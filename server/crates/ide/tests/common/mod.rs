@@ -135,3 +135,34 @@ fn parse_annotation(line: &str) -> Option<(usize, usize, String, String)> {
     let caret_col = hash_col + 1 + rest[..carets_at].chars().count();
     Some((caret_col, count, severity.to_string(), code.to_string()))
 }
+
+/// The `.nix` files of `tests/fixtures/poglets`, with VFS paths under `/`.
+pub fn poglets_files() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, root: &std::path::Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, root, out);
+            } else if path.extension().is_some_and(|ext| ext == "nix") {
+                let relative = path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .replace('\\', "/");
+                out.push((
+                    format!("/{relative}"),
+                    std::fs::read_to_string(&path).unwrap(),
+                ));
+            }
+        }
+    }
+    let root =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/fixtures/poglets");
+    let mut out = Vec::new();
+    walk(&root, &root, &mut out);
+    out
+}
