@@ -21,10 +21,25 @@ pub fn offset(
     position: Position,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<TextSize>> {
+    Ok(index_and_offset(analysis, path, position, encoding)?.map(|(_, offset)| offset))
+}
+
+/// The file's line index and the offset of an LSP position in it.
+fn index_and_offset(
+    analysis: &Analysis,
+    path: &str,
+    position: Position,
+    encoding: PositionEncoding,
+) -> Cancellable<
+    Option<(
+        std::sync::Arc<flakelens_syntax::LineIndex>,
+        flakelens_syntax::TextSize,
+    )>,
+> {
     let Some(index) = analysis.line_index(path)? else {
         return Ok(None);
     };
-    Ok(convert::offset(&index, position, encoding))
+    Ok(convert::offset(&index, position, encoding).map(|offset| (index, offset)))
 }
 
 pub fn location(
@@ -81,10 +96,7 @@ pub fn completion(
     position: Position,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<CompletionResponse>> {
-    let Some(index) = analysis.line_index(path)? else {
-        return Ok(None);
-    };
-    let Some(offset) = convert::offset(&index, position, encoding) else {
+    let Some((index, offset)) = index_and_offset(analysis, path, position, encoding)? else {
         return Ok(None);
     };
     let items = analysis.completions(path, offset)?;
@@ -172,10 +184,7 @@ pub fn hover(
     position: Position,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<Hover>> {
-    let Some(index) = analysis.line_index(path)? else {
-        return Ok(None);
-    };
-    let Some(offset) = convert::offset(&index, position, encoding) else {
+    let Some((index, offset)) = index_and_offset(analysis, path, position, encoding)? else {
         return Ok(None);
     };
     let (range, markdown) = match analysis.hover(path, offset)? {
