@@ -384,6 +384,14 @@ fn lsp_definition_completion_hover_and_diagnostics_on_poglets() {
         .find(|d| d["code"] == "type-mismatch")
         .unwrap();
     assert_eq!(mismatch["range"]["start"], position(line, col));
+    assert_eq!(
+        mismatch["relatedInformation"][0]["message"], "option declared here",
+        "{mismatch}"
+    );
+    assert_eq!(
+        mismatch["relatedInformation"][0]["location"]["uri"],
+        dir.uri("hosts/modules/servers/poglets.nix")
+    );
     assert!(mismatch["message"]
         .as_str()
         .unwrap()

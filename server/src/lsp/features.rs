@@ -413,6 +413,7 @@ fn code_action(
         title: action.label.clone(),
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: Some(vec![super::server::to_lsp(
+            analysis,
             &action.diagnostic,
             Some(index),
             encoding,

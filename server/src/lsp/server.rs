@@ -231,14 +231,14 @@ impl Backend {
                             path,
                             diagnostics
                                 .iter()
-                                .map(|d| to_lsp(d, None, encoding))
+                                .map(|d| to_lsp(analysis, d, None, encoding))
                                 .collect(),
                         ));
                         continue;
                     };
                     let converted = diagnostics
                         .iter()
-                        .map(|d| to_lsp(d, Some(&index), encoding))
+                        .map(|d| to_lsp(analysis, d, Some(&index), encoding))
                         .collect();
                     out.push((path, converted));
                 }
@@ -387,6 +387,7 @@ impl Backend {
 }
 
 pub(super) fn to_lsp(
+    analysis: &Analysis,
     diagnostic: &flakelens_ide::Diagnostic,
     index: Option<&flakelens_syntax::LineIndex>,
     encoding: PositionEncoding,
@@ -394,7 +395,23 @@ pub(super) fn to_lsp(
     let range = index
         .map(|index| convert::range(index, diagnostic.range, encoding))
         .unwrap_or_default();
+    // "option declared here" and friends, in their own files.
+    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+        .related
+        .iter()
+        .filter_map(|(position, message)| {
+            let index = analysis.line_index(&position.path).ok()??;
+            Some(DiagnosticRelatedInformation {
+                location: Location::new(
+                    convert::uri_of(&position.path)?,
+                    convert::range(&index, position.range, encoding),
+                ),
+                message: message.clone(),
+            })
+        })
+        .collect();
     Diagnostic {
+        related_information: (!related.is_empty()).then_some(related),
         range,
         severity: Some(match diagnostic.severity {
             Severity::Error => DiagnosticSeverity::ERROR,
