@@ -301,9 +301,10 @@ fn display_file(db: &dyn Db, path: &str) -> String {
 }
 
 fn check_definitions(cx: &mut HostContext, entries: &[DefEntry]) {
-    let index_root = cx.index.root.clone();
+    // Copy the reference out so `cx` stays free to borrow mutably.
+    let index: &OptionIndex = cx.index;
     let mut path = Vec::new();
-    walk(cx, Some(&index_root), index_root.open, entries, &mut path);
+    walk(cx, Some(&index.root), index.root.open, entries, &mut path);
 }
 
 fn walk(

@@ -104,6 +104,7 @@ fn structure_is_evaluated() {
     );
     assert_eq!(main_only("if 1 < 2 then \"yes\" else \"no\""), "\"yes\"");
     assert_eq!(main_only("{ x = 1; }.y or 5"), "5");
+    assert_eq!(main_only("builtins.genList (i: i * 2) 3"), "[ 0 2 4 ]");
 }
 
 #[test]

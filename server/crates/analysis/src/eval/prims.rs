@@ -52,6 +52,7 @@ prims! {
     ComposedOverlay = 3, PkgsExtend = 1, ConcatMapAttrs = 2,
     // data files
     ReadFile = 1, FromToml = 1, FromJson = 1,
+    Range = 2,
 }
 
 fn prim(prim: Prim) -> Value {
@@ -210,6 +211,8 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("flip", Prim::Flip),
     ("pipe", Prim::Pipe),
     ("toString", Prim::ToString),
+    ("genList", Prim::GenList),
+    ("range", Prim::Range),
     ("concatStringsSep", Prim::ConcatStringsSep),
     ("removeAttrs", Prim::RemoveAttrs),
     ("hasAttr", Prim::HasAttr),
@@ -848,7 +851,17 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             }
             None => Value::Unknown,
         },
-        Prim::GenList => Value::Unknown,
+        Prim::GenList => match ev.force(&a[1]) {
+            Value::Int(count) if (0..=10_000).contains(&count) => Value::List(Rc::new(
+                (0..count)
+                    .map(|index| {
+                        let index = ev.value_thunk(Value::Int(index), None);
+                        ev.apply_thunk(a[0].clone(), index)
+                    })
+                    .collect(),
+            )),
+            _ => Value::Unknown,
+        },
         Prim::Trace | Prim::Seq => ev.force(&a[1]),
         Prim::Throw => Value::Unknown,
         Prim::CatAttrs => match (string(ev, &a[0]), list(ev, &a[1])) {
@@ -1259,6 +1272,16 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             _ => ty(TypeValue::Named("int")),
         },
         Prim::MkOptionType => ty(TypeValue::Opaque),
+        Prim::Range => match (ev.force(&a[0]), ev.force(&a[1])) {
+            (Value::Int(first), Value::Int(last)) if last - first <= 10_000 => {
+                Value::List(Rc::new(
+                    (first..=last)
+                        .map(|i| ev.value_thunk(Value::Int(i), None))
+                        .collect(),
+                ))
+            }
+            _ => Value::Unknown,
+        },
         Prim::ReadFile => match ev.force(&a[0]) {
             Value::Path(path) => match flakelens_db::file_at(ev.db, &path) {
                 Some(file) => Value::Str(file.text(ev.db).as_ref().into()),
