@@ -403,26 +403,8 @@ fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
                 let role = role_inner(&set_node, is_flake, depth + 1)?;
                 return match role {
                     Role::ModuleRoot => {
-                        let first = match segs.first()? {
-                            Seg::Name(name) => name.clone(),
-                            _ => return None,
-                        };
-                        if MODULE_META_KEYS.contains(&first.as_str()) {
-                            return None;
-                        }
-                        if is_explicit_module(&set) {
-                            match first.as_str() {
-                                "config" => {
-                                    Some(Role::At(PathKind::Definition, segs[1..].to_vec()))
-                                }
-                                "options" => {
-                                    Some(Role::At(PathKind::Declaration, segs[1..].to_vec()))
-                                }
-                                _ => None,
-                            }
-                        } else {
-                            Some(Role::At(PathKind::Definition, segs))
-                        }
+                        let (kind, path) = module_root_path(&set, segs)?;
+                        Some(Role::At(kind, path))
                     }
                     Role::At(kind, mut path) => {
                         path.extend(segs);
@@ -438,6 +420,27 @@ fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
     }
 }
 
+/// Where attribute path `segs`, written at the top of a module, points:
+/// through `config.`/`options.` in explicit-form modules, directly in
+/// implicit-form ones; `None` for meta keys (`imports`, `_file`, …).
+fn module_root_path(set: &ast::AttrSet, segs: Vec<Seg>) -> Option<(PathKind, Vec<Seg>)> {
+    let Seg::Name(first) = segs.first()? else {
+        return None;
+    };
+    if MODULE_META_KEYS.contains(&first.as_str()) {
+        return None;
+    }
+    if !is_explicit_module(set) {
+        return Some((PathKind::Definition, segs));
+    }
+    let kind = match first.as_str() {
+        "config" => PathKind::Definition,
+        "options" => PathKind::Declaration,
+        _ => return None,
+    };
+    Some((kind, segs[1..].to_vec()))
+}
+
 /// The option path of an attribute key: `(kind, path up to and including
 /// the attribute)`.
 pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)> {
@@ -451,26 +454,8 @@ pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)
         .position(|(_, range)| *range == attr.syntax().text_range())?;
     let upto: Vec<Seg> = segs[..=index].iter().map(|(seg, _)| seg.clone()).collect();
     match role_of(&set_node, is_flake)? {
-        Role::ModuleRoot => {
-            let first = match upto.first()? {
-                Seg::Name(name) => name.clone(),
-                _ => return None,
-            };
-            if MODULE_META_KEYS.contains(&first.as_str()) {
-                return None;
-            }
-            if is_explicit_module(&set) {
-                match first.as_str() {
-                    "config" if upto.len() > 1 => Some((PathKind::Definition, upto[1..].to_vec())),
-                    "options" if upto.len() > 1 => {
-                        Some((PathKind::Declaration, upto[1..].to_vec()))
-                    }
-                    _ => None,
-                }
-            } else {
-                Some((PathKind::Definition, upto))
-            }
-        }
+        // The bare `config`/`options` key of an explicit module names no option.
+        Role::ModuleRoot => module_root_path(&set, upto).filter(|(_, path)| !path.is_empty()),
         Role::At(kind, mut path) => {
             path.extend(upto);
             Some((kind, path))
