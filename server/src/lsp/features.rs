@@ -106,33 +106,56 @@ pub fn completion(
     let items = items
         .into_iter()
         .enumerate()
-        .map(|(rank, item)| CompletionItem {
-            label: item.label.clone(),
-            kind: Some(match item.kind {
+        .map(|(rank, item)| {
+            let kind = match item.kind {
                 CompletionKind::Option => CompletionItemKind::PROPERTY,
                 CompletionKind::Namespace => CompletionItemKind::MODULE,
                 CompletionKind::Value => CompletionItemKind::VALUE,
-            }),
-            detail: item.detail.clone(),
-            documentation: item.documentation.map(|value| {
-                Documentation::MarkupContent(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value,
-                })
-            }),
-            filter_text: Some(item.label.clone()),
-            sort_text: Some(format!("{rank:05}")),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                range: convert::range(&index, item.replace, encoding),
-                new_text: item.insert,
-            })),
-            ..CompletionItem::default()
+            };
+            let range = convert::range(&index, item.replace, encoding);
+            lsp_completion_item(
+                item.label,
+                kind,
+                item.detail,
+                item.documentation,
+                rank,
+                range,
+                item.insert,
+            )
         })
         .collect();
     Ok(Some(CompletionResponse::List(CompletionList {
         is_incomplete: false,
         items,
     })))
+}
+
+/// An LSP completion item that replaces `range` by `new_text`.
+#[allow(clippy::too_many_arguments)]
+fn lsp_completion_item(
+    label: String,
+    kind: CompletionItemKind,
+    detail: Option<String>,
+    documentation: Option<String>,
+    rank: usize,
+    range: Range,
+    new_text: String,
+) -> CompletionItem {
+    CompletionItem {
+        filter_text: Some(label.clone()),
+        label,
+        kind: Some(kind),
+        detail,
+        documentation: documentation.map(|value| {
+            Documentation::MarkupContent(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value,
+            })
+        }),
+        sort_text: Some(format!("{rank:05}")),
+        text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text })),
+        ..CompletionItem::default()
+    }
 }
 
 fn package_completion(
@@ -150,26 +173,23 @@ fn package_completion(
     let items = items
         .into_iter()
         .enumerate()
-        .map(|(rank, item)| CompletionItem {
-            label: item.label.clone(),
-            kind: Some(match item.kind {
+        .map(|(rank, item)| {
+            let kind = match item.kind {
                 PackageCompletionKind::Package => CompletionItemKind::CLASS,
                 PackageCompletionKind::Namespace => CompletionItemKind::MODULE,
-            }),
-            detail: item.version.clone().or(item.description.clone()),
-            documentation: item.documentation.map(|value| {
-                Documentation::MarkupContent(MarkupContent {
-                    kind: MarkupKind::Markdown,
-                    value,
-                })
-            }),
-            filter_text: Some(item.label.clone()),
-            sort_text: Some(format!("{rank:05}")),
-            text_edit: Some(CompletionTextEdit::Edit(TextEdit {
-                range: convert::range(index, item.replace, encoding),
-                new_text: item.label,
-            })),
-            ..CompletionItem::default()
+            };
+            let detail = item.version.clone().or(item.description.clone());
+            let range = convert::range(index, item.replace, encoding);
+            let new_text = item.label.clone();
+            lsp_completion_item(
+                item.label,
+                kind,
+                detail,
+                item.documentation,
+                rank,
+                range,
+                new_text,
+            )
         })
         .collect();
     Ok(Some(CompletionResponse::List(CompletionList {

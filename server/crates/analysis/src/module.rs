@@ -503,8 +503,7 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
             0,
         );
     }
-    if let Some(freeform) = attrs.get("freeformType") {
-        let _ = freeform;
+    if attrs.get("freeformType").is_some() {
         summary.open.push(Vec::new());
     }
     if explicit {

@@ -1413,15 +1413,14 @@ pub fn missing_package_files(db: &dyn Db, file: SourceFile) -> Arc<Vec<Diagnosti
         if !is_call_package(&function) || guarded_by_path_exists(apply.syntax()) {
             continue;
         }
-        let ast::Expr::PathRel(path_expr) = &argument else {
+        if !matches!(argument, ast::Expr::PathRel(_)) {
+            continue;
+        }
+        let Some(parts) = flakelens_syntax::path_parts(&argument) else {
             continue;
         };
         let mut text = String::new();
         let mut literal_path = true;
-        let Some(parts) = flakelens_syntax::path_parts(&argument) else {
-            continue;
-        };
-        let _ = path_expr;
         for part in parts {
             match part {
                 ast::InterpolPart::Literal(literal) => text.push_str(literal.text()),

@@ -639,11 +639,8 @@ fn name_config_path(
             base.push(Seg::Name(name.to_string()));
             Some(base)
         }
-        Some(Binding::Inherit { from: None, key }) => {
-            // `inherit cfg;` in a let: the outer `cfg`.
-            let _ = key;
-            None
-        }
+        // `inherit cfg;` in a let: the outer `cfg`.
+        Some(Binding::Inherit { from: None, .. }) => None,
         Some(Binding::With { namespaces }) => {
             if name == "config" {
                 // `with lib; config.x`: `config` is still the parameter.

@@ -245,7 +245,7 @@ impl<'db> Evaluator<'db> {
                 if set.rec_token().is_some() {
                     // The scope's thunks must see the finished scope: build
                     // the bindings into a cell the scope reads lazily.
-                    let attrs = self.build_rec(set, env, file);
+                    let (_, attrs) = self.recursive_scope(set, env, file);
                     let mut attrs = (*attrs).clone();
                     attrs.origin = origin;
                     Value::Attrs(Rc::new(attrs))
@@ -256,7 +256,7 @@ impl<'db> Evaluator<'db> {
                 }
             }
             ast::Expr::LetIn(let_in) => {
-                let scope = self.build_let(let_in, env, file);
+                let (scope, _) = self.recursive_scope(let_in, env, file);
                 match let_in.body() {
                     Some(body) => self.eval(&body, &scope, file),
                     None => Value::Unknown,
@@ -932,19 +932,6 @@ impl<'db> Evaluator<'db> {
             };
         }
         scope
-    }
-
-    /// Builds the scope of a `let … in`.
-    fn build_let(&self, let_in: &ast::LetIn, env: &Env, file: SourceFile) -> Env {
-        let (scope, placeholders) = self.recursive_scope(let_in, env, file);
-        let _ = placeholders;
-        scope
-    }
-
-    fn build_rec(&self, set: &ast::AttrSet, env: &Env, file: SourceFile) -> Rc<Attrs> {
-        let (scope, attrs) = self.recursive_scope(set, env, file);
-        let _ = scope;
-        attrs
     }
 
     /// A recursive binding group (`let` or `rec { }`): the bindings' values
