@@ -9,6 +9,8 @@ mod convert;
 mod features;
 mod server;
 
+pub(crate) use server::serve;
+
 use std::process::ExitCode;
 
 /// Serves LSP over stdin/stdout until the client exits or stdin closes.
