@@ -105,7 +105,7 @@ def module(out, options):
             f"    group{i // 100}.option{i} = mkOption {{\n"
             f"      type = {ty};\n"
             f"      default = {default};\n"
-            f'      description = "Option number {i} of the benchmark module, in group {i // 100}; it is about as long as real documentation is, give or take.";\n'
+            f'      description = "Option number {i} of the benchmark module, in group {i // 100}; it is about as long as real documentation is, give or take a few words here and there, like these.";\n'
             f"    }};\n"
         )
     parts.append("  };\n\n  config.bench = {\n")
