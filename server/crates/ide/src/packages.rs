@@ -162,7 +162,7 @@ fn lexically_bound(node: &SyntaxNode, name: &str) -> bool {
                 return true;
             }
         } else if let Some(set) = ast::AttrSet::cast(ancestor.clone()) {
-            if set.rec_token().is_some() && binds(&set, name) {
+            if crate::syntax_nav::is_rec(&set) && binds(&set, name) {
                 return true;
             }
         } else if let Some(lambda) = ast::Lambda::cast(ancestor.clone()) {
