@@ -26,8 +26,12 @@ struct Client {
 
 impl Client {
     fn spawn() -> Client {
+        Client::spawn_with(&["lsp"])
+    }
+
+    fn spawn_with(args: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flakelens"))
-            .arg("lsp")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(if std::env::var_os("FLAKELENS_E2E_STDERR").is_some() {
@@ -694,6 +698,41 @@ fn lsp_protocol_edges_do_not_break_the_server() {
     let result = client.request("textDocument/definition", text_position(&uri, line, col));
     assert_eq!(result["uri"], dir.uri("hosts/modules/servers/poglets.nix"));
     client.shutdown_and_exit();
+}
+
+/// vscode-languageclient starts stdio servers as `<command> --stdio` (and
+/// Node servers with `--clientProcessId=N`); the server must start.
+#[test]
+fn lsp_accepts_transport_flags_clients_append() {
+    let dir = TempDir::copy_of("poglets");
+    for args in [
+        &["lsp", "--stdio"][..],
+        &["lsp", "--stdio=ignored"],
+        &["lsp", "--stdio", "--clientProcessId=4242"],
+    ] {
+        let mut client = Client::spawn_with(args);
+        let result = client.initialize(&dir, None);
+        assert!(
+            result["capabilities"]["definitionProvider"].as_bool() == Some(true),
+            "{args:?}: no capabilities in {result}"
+        );
+        client.shutdown_and_exit();
+    }
+}
+
+#[test]
+fn lsp_refuses_other_transports_with_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_flakelens"))
+        .args(["lsp", "--node-ipc"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run flakelens lsp --node-ipc");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--node-ipc` is not supported") && stderr.contains("stdio"),
+        "{stderr}"
+    );
 }
 
 #[test]
