@@ -735,6 +735,75 @@ fn lsp_refuses_other_transports_with_a_message() {
     );
 }
 
+/// `workspace/didChangeConfiguration` with `diagnostics.disabled` hides
+/// those codes (and brings them back); `flakelens/hostsForFile` lists the
+/// hosts whose closure holds a module, and the hosts a flake defines.
+#[test]
+fn lsp_disabled_diagnostics_setting_and_hosts_for_file() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir.read(host).replace("port = 8420;", "port = \"8420\";");
+    client.open(&uri, &text);
+    client.diagnostics(&uri, "type-mismatch", |d| has_code(d, "type-mismatch"));
+
+    let settings = |disabled: Value| json!({ "settings": { "flakelens": { "diagnostics": { "disabled": disabled } } } });
+    client.notifications.clear();
+    client.notify(
+        "workspace/didChangeConfiguration",
+        settings(json!(["type-mismatch"])),
+    );
+    client.diagnostics(&uri, "type-mismatch hidden", |d| {
+        !has_code(d, "type-mismatch")
+    });
+    // `settings: null` (Eglot, kak-lsp) keeps the settings.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": null }),
+    );
+    client.notifications.clear();
+    client.notify("workspace/didChangeConfiguration", settings(json!([])));
+    client.diagnostics(&uri, "type-mismatch back", |d| has_code(d, "type-mismatch"));
+
+    let module = dir.uri("hosts/modules/servers/poglets.nix");
+    let result = client.request(
+        "flakelens/hostsForFile",
+        json!({ "textDocument": { "uri": module } }),
+    );
+    let hosts = result["hosts"].as_array().unwrap();
+    let names: Vec<&str> = hosts.iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["neptune"], "{result}");
+    assert_eq!(hosts[0]["inClosure"], true);
+    assert!(
+        hosts[0]["closure"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(module))
+            && hosts[0]["closure"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(uri)),
+        "{result}"
+    );
+    assert_eq!(hosts[0]["definedAt"]["uri"], dir.uri("flake.nix"));
+
+    let flake = client.request(
+        "flakelens/hostsForFile",
+        json!({ "textDocument": { "uri": dir.uri("flake.nix") } }),
+    );
+    let mut names: Vec<&str> = flake["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["neptune", "venus"], "{flake}");
+    client.shutdown_and_exit();
+}
+
 #[test]
 fn lsp_exits_on_stdin_eof() {
     let dir = TempDir::copy_of("poglets");
