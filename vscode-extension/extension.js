@@ -11,8 +11,8 @@ const { execFile } = require('child_process');
 const { LanguageClient, TransportKind, State } = require('vscode-languageclient/node');
 
 const INSTALL_HINT =
-  'Install it with `cargo install --path server` from a clone of the flakelens repository ' +
-  '(the binary lands in ~/.cargo/bin), or set `flakelens.server.path` to the binary.';
+  'Install it with "cargo install --path server" in a clone of the flakelens repository ' +
+  '(it goes to ~/.cargo/bin, which must be on PATH), or set "flakelens.server.path" to the binary.';
 
 let client;
 let output;
@@ -65,7 +65,7 @@ function onPath(name) {
 function probe(binary) {
   return new Promise((resolve, reject) => {
     execFile(binary, ['--version'], { timeout: 10000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${binary} --version failed: ${error.message}${stderr ? `\n${stderr}` : ''}`));
+      if (error) reject(new Error(error.code === 'ENOENT' ? 'no such file' : (stderr || error.message).trim()));
       else resolve(stdout.trim());
     });
   });
@@ -79,15 +79,15 @@ async function findServer() {
     try {
       return { binary, version: await probe(binary) };
     } catch (error) {
-      return { problem: `\`flakelens.server.path\` is set to ${binary}, which does not run (${error.message.split('\n')[0]}).` };
+      return { problem: `"flakelens.server.path" is ${binary}: ${error.message.split('\n')[0]}.` };
     }
   }
   const binary = onPath('flakelens');
-  if (!binary) return { problem: '`flakelens` is not on PATH and `flakelens.server.path` is not set.' };
+  if (!binary) return { problem: 'flakelens is not on PATH and "flakelens.server.path" is not set.' };
   try {
     return { binary, version: await probe(binary) };
   } catch (error) {
-    return { problem: `${binary} does not run (${error.message.split('\n')[0]}).` };
+    return { problem: `${binary} does not run: ${error.message.split('\n')[0]}.` };
   }
 }
 
@@ -95,7 +95,7 @@ async function notifyMissing(problem) {
   output.appendLine(`flakelens: cannot start the language server: ${problem}`);
   output.appendLine(INSTALL_HINT);
   const choice = await vscode.window.showErrorMessage(
-    `flakelens: cannot start the language server. ${problem} ${INSTALL_HINT}`,
+    `flakelens: cannot start the language server: ${problem} ${INSTALL_HINT}`,
     'Open Settings',
     'Show Logs',
   );

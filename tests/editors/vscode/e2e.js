@@ -7,7 +7,9 @@
 // `controlPort`, and the "Show Hosts" command lists the host.
 // Positions come from searching the fixture text, not from line numbers.
 //
-//   node e2e.js --vsix flakelens.vsix --server path/to/flakelens --out DIR
+//   node e2e.js --vsix flakelens.vsix --server path/to/flakelens --out DIR [--beside other.vsix]
+// --beside: another extension installed first (the Nix IDE stand-in, which
+// contributes the same `nix` language and `source.nix` grammar).
 // Env: CODE_SERVER (code-server binary), CHROMIUM (default /usr/bin/chromium),
 //      E2E_TIMEOUT_MS (whole run, default 240000), KEEP_TMP=1 keeps the temp dir.
 // Exit: 0 pass, 1 a check failed. Screenshots and report.json go to DIR.
@@ -27,6 +29,7 @@ const arg = (name, fallback) => {
 const repo = path.resolve(__dirname, '../../..');
 const VSIX = path.resolve(arg('--vsix', path.join(repo, 'vscode-extension/flakelens.vsix')));
 const SERVER = path.resolve(arg('--server', path.join(repo, 'target/debug/flakelens')));
+const BESIDE = arg('--beside', null);
 const OUT = path.resolve(arg('--out', path.join(repo, 'target/editors/vscode')));
 const FIXTURE = path.join(repo, 'tests/fixtures/poglets');
 const CODE_SERVER = process.env.CODE_SERVER || 'code-server';
@@ -149,9 +152,18 @@ async function main() {
   const common = ['--config', cfg, '--user-data-dir', userData, '--extensions-dir', extensions];
 
   // 1. The .vsix, installed the way a user installs a downloaded one.
+  if (BESIDE) {
+    const other = execFileSync(CODE_SERVER, [...common, '--install-extension', path.resolve(BESIDE)], { encoding: 'utf8', timeout: 120000 });
+    check('the other nix extension installed', /successfully installed/i.test(other), other.trim().split('\n').pop());
+  }
   log('installing', VSIX);
   const installed = execFileSync(CODE_SERVER, [...common, '--install-extension', VSIX], { encoding: 'utf8', timeout: 120000 });
   check('vsix installed', /successfully installed/i.test(installed), installed.trim().split('\n').pop());
+  if (BESIDE) {
+    const list = execFileSync(CODE_SERVER, [...common, '--list-extensions'], { encoding: 'utf8', timeout: 60000 });
+    const ids = list.trim().split(/\s+/);
+    check('both extensions are installed', ids.includes('flakelens.flakelens') && ids.length === 2, ids);
+  }
   mark('installed');
 
   // 2. code-server in its own process group (killed as a whole).
@@ -218,7 +230,8 @@ async function main() {
   const decl = lineCol(moduleText, 'enable = mkEnableOption');
   const enableLine = /^\s*enable\s=\strue;\s*$/;
   let jumped = false;
-  for (let attempt = 0; attempt < 6 && !jumped; attempt++) {
+  let attempt = 0;
+  for (; attempt < 6 && !jumped; attempt++) {
     if (attempt > 0) {
       await page.keyboard.press('Escape');
       await sleep(2000);
@@ -227,6 +240,7 @@ async function main() {
     await page.keyboard.press('F12');
     jumped = await page.locator('.tab.active[aria-label*="poglets.nix"]').waitFor({ timeout: 8000 }).then(() => true, () => false);
   }
+  report.definition_attempts = attempt;
   check('F12 on services.poglets.enable opens poglets.nix', jumped, await activeTab());
   const want = `Ln ${decl.line}, Col ${decl.col}`;
   await page.waitForFunction((w) => (document.querySelector('[id="status.editor.selection"]')?.textContent || '').includes(w), want, { timeout: 5000 }).catch(() => {});
@@ -292,6 +306,28 @@ async function main() {
   await page.screenshot({ path: path.join(OUT, '6-hosts.png') });
   await page.keyboard.press('Escape');
   mark('hosts');
+
+  // 9. A server path that does not run: an error notification with the
+  //    install instructions, never a silent failure.
+  //    Set through the Settings editor, as a user would (an outside edit of
+  //    settings.json is not noticed by code-server here).
+  await page.keyboard.press('Control+,');
+  await page.locator('.settings-editor').waitFor();
+  await page.keyboard.type('flakelens.server.path');
+  // code-server is a remote window: machine-overridable settings are on
+  // the "Remote" tab.
+  await page.locator('.settings-editor .settings-tabs-widget .action-label', { hasText: 'Remote' }).first().click();
+  const pathInput = page.locator('.settings-editor .setting-item-contents', { hasText: 'Server: Path' }).locator('input');
+  await pathInput.first().waitFor();
+  await pathInput.first().fill(path.join(tmp, 'no-such-flakelens'));
+  await page.keyboard.press('Tab');
+  const toast = page.locator('.notifications-toasts .notification-toast', { hasText: 'cannot start the language server' });
+  const notified = await toast.first().waitFor({ timeout: 30000 }).then(() => true, () => false);
+  const toastText = (notified ? await toast.first().innerText() : '').replace(/\s+/g, ' ');
+  check('a server that does not run gives an error notification with install steps',
+    notified && /cargo install/.test(toastText), toastText.slice(0, 300));
+  await page.screenshot({ path: path.join(OUT, '7-no-server.png') });
+  mark('no_server');
 
   report.ok = true;
 }
