@@ -104,7 +104,7 @@ impl Backend {
         self.timed("hostsForFile", None, move |analysis, encoding| {
             let mut hosts = Vec::new();
             for host in analysis.hosts()? {
-                let in_closure = host.closure.iter().any(|file| *file == path);
+                let in_closure = host.closure.contains(&path);
                 let defined_here = host.defined_at.as_ref().is_some_and(|(p, _)| *p == path);
                 if !in_closure && !defined_here {
                     continue;
