@@ -217,14 +217,35 @@ async function main() {
   };
   const activeTab = async () => (await page.locator('.tab.active').getAttribute('aria-label').catch(() => '')) || '';
 
-  // 4. The host file: language mode Nix, our grammar colours it.
+  // 4. Before any file is open: activated by `workspaceContains:**/flake.nix`
+  //    (the extension host logs why it activated an extension).
+  const activation = async () => {
+    const logs = path.join(userData, 'logs');
+    const found = [];
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name === 'remoteexthost.log') found.push(fs.readFileSync(p, 'utf8'));
+    });
+    try { walk(logs); } catch (_) { /* not yet */ }
+    const m = found.join('\n').match(/_doActivateExtension flakelens\.flakelens,.*activationEvent: '([^']*)'/);
+    return m ? m[1] : null;
+  };
+  let event = null;
+  for (let i = 0; i < 80 && !event; i++) {
+    event = await activation();
+    if (!event) await sleep(250);
+  }
+  check('activated by the workspace holding flake.nix', event === 'workspaceContains:**/flake.nix', event);
+
+  // 5. The host file: language mode Nix, our grammar colours it.
   await openFile(hostFile);
   const mode = await status('status.editor.mode');
   check('language mode is Nix', /^nix$/i.test(mode), mode);
   mark('opened');
   await page.screenshot({ path: path.join(OUT, '1-opened.png') });
 
-  // 5. F12 on `enable` in `services = { poglets = { enable = true; … } }`
+  // 6. F12 on `enable` in `services = { poglets = { enable = true; … } }`
   //    -> poglets.nix at `enable = mkEnableOption`. The first F12 may come
   //    before the server is up: retry a few times.
   const decl = lineCol(moduleText, 'enable = mkEnableOption');
@@ -249,7 +270,7 @@ async function main() {
   await page.screenshot({ path: path.join(OUT, '2-definition.png') });
   mark('definition');
 
-  // 6. `port = "8420"`: a type error in the Problems panel; undo clears it.
+  // 7. `port = "8420"`: a type error in the Problems panel; undo clears it.
   await page.locator('.tab', { hasText: path.basename(hostFile) }).first().click();
   await page.locator(`.tab.active[aria-label*="${path.basename(hostFile)}"]`).waitFor();
   const portLine = /^\s*port\s=\s8420;\s*$/;
@@ -279,7 +300,7 @@ async function main() {
   await page.screenshot({ path: path.join(OUT, '4-undone.png') });
   mark('undo');
 
-  // 7. Completion on a new line inside `poglets = { … }`.
+  // 8. Completion on a new line inside `poglets = { … }`.
   await clickLine(enableLine, 'End');
   await page.keyboard.press('Enter');
   await page.keyboard.press('Control+Space');
@@ -292,7 +313,7 @@ async function main() {
   await page.keyboard.press('Control+Z');
   mark('completion');
 
-  // 8. "flakelens: Show Hosts…" from the command palette.
+  // 9. "flakelens: Show Hosts…" from the command palette.
   await page.keyboard.press('F1');
   const palette = page.locator('.quick-input-widget input');
   await palette.waitFor();
@@ -307,9 +328,9 @@ async function main() {
   await page.keyboard.press('Escape');
   mark('hosts');
 
-  // 9. A server path that does not run: an error notification with the
-  //    install instructions, never a silent failure.
-  //    Set through the Settings editor, as a user would (an outside edit of
+  // 10. A server path that does not run: an error notification with the
+  //     install instructions, never a silent failure.
+  //     Set through the Settings editor, as a user would (an outside edit of
   //    settings.json is not noticed by code-server here).
   await page.keyboard.press('Control+,');
   await page.locator('.settings-editor').waitFor();
