@@ -128,6 +128,9 @@ async function main() {
   }
   fs.writeFileSync(path.join(userData, 'User', 'settings.json'), JSON.stringify({
     'flakelens.server.path': SERVER,
+    // Checked in the client's trace: settings reach the server.
+    'flakelens.diagnostics.disabled': ['duplicate-package'],
+    'flakelens.trace.server': 'verbose',
     'workbench.startupEditor': 'none',
     'security.workspace.trust.enabled': false,
     'telemetry.telemetryLevel': 'off',
@@ -269,6 +272,31 @@ async function main() {
   check(`cursor at the declaration (${want})`, at.includes(want), at);
   await page.screenshot({ path: path.join(OUT, '2-definition.png') });
   mark('definition');
+
+  // The settings went to the server as initializationOptions (the verbose
+  // trace in the "flakelens" output channel logs the initialize params).
+  const clientLog = () => {
+    const found = [];
+    const walk = (d) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/flakelens\.log$/.test(e.name)) found.push(fs.readFileSync(p, 'utf8'));
+    });
+    try { walk(path.join(userData, 'logs')); } catch (_) { /* not yet */ }
+    return found.join('\n');
+  };
+  let options = null;
+  for (let i = 0; i < 40 && !options; i++) {
+    const m = clientLog().match(/Sending request 'initialize - \(0\)'\.\s*Params: ([\s\S]*?)\n\s*\n?\[Trace/);
+    try {
+      if (m) options = JSON.parse(m[1]).initializationOptions;
+    } catch (_) {
+      // not complete yet
+    }
+    if (!options) await sleep(250);
+  }
+  check('settings sent as initializationOptions',
+    options && JSON.stringify(options.diagnostics) === '{"disabled":["duplicate-package"]}', options);
 
   // 7. `port = "8420"`: a type error in the Problems panel; undo clears it.
   await page.locator('.tab', { hasText: path.basename(hostFile) }).first().click();
