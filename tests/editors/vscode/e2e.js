@@ -4,7 +4,10 @@
 // F12 on `services.poglets.enable` opens the module at the declaration, a
 // `port = "8420"` edit shows a type error in the Problems panel and undo
 // clears it, completion inside `services.poglets = { … }` offers
-// `controlPort`, and the "Show Hosts" command lists the host.
+// `controlPort`, the "Show Hosts" command lists the host. Also: activation
+// by `workspaceContains:**/flake.nix`, settings sent as initializationOptions
+// and on change (disabling `type-mismatch` in the Settings editor hides the
+// error), and a server path that does not run gives an error notification.
 // Positions come from searching the fixture text, not from line numbers.
 //
 //   node e2e.js --vsix flakelens.vsix --server path/to/flakelens --out DIR [--beside other.vsix]
@@ -356,12 +359,38 @@ async function main() {
   await page.keyboard.press('Escape');
   mark('hosts');
 
-  // 10. A server path that does not run: an error notification with the
+  // 10. `flakelens.diagnostics.disabled` set in the Settings editor while a
+  //     type error is shown: the change reaches the running server
+  //     (workspace/didChangeConfiguration) and the error goes away.
+  await page.locator('.tab', { hasText: path.basename(hostFile) }).first().click();
+  await clickLine(portLine, 'End');
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('Control+Shift+ArrowLeft');
+  await page.keyboard.type('"');
+  await page.keyboard.press('Control+Shift+M');
+  const again = await mismatch.first().waitFor({ timeout: 30000 }).then(() => true, () => false);
+  check('the type error is back after the same edit', again);
+  await page.keyboard.press('Control+,');
+  await page.locator('.settings-editor').waitFor();
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('flakelens.diagnostics.disabled');
+  const disabledItem = page.locator('.settings-editor .setting-item-contents', { hasText: 'Diagnostics: Disabled' });
+  await disabledItem.first().locator('.setting-list-addButton, .monaco-button', { hasText: 'Add Item' }).first().click();
+  await disabledItem.first().locator('input').first().fill('type-mismatch');
+  await page.keyboard.press('Enter');
+  const hidden = await mismatch.first().waitFor({ state: 'detached', timeout: 30000 }).then(() => true, () => false);
+  check('disabling type-mismatch in the settings hides the error', hidden,
+    (await problems.innerText().catch(() => '')).replace(/\s+/g, ' ').slice(0, 160));
+  await page.screenshot({ path: path.join(OUT, '7-disabled.png') });
+  mark('disabled');
+
+  // 11. A server path that does not run: an error notification with the
   //     install instructions, never a silent failure.
   //     Set through the Settings editor, as a user would (an outside edit of
   //    settings.json is not noticed by code-server here).
   await page.keyboard.press('Control+,');
   await page.locator('.settings-editor').waitFor();
+  await page.keyboard.press('Control+A');
   await page.keyboard.type('flakelens.server.path');
   // code-server is a remote window: machine-overridable settings are on
   // the "Remote" tab.
@@ -375,7 +404,7 @@ async function main() {
   const toastText = (notified ? await toast.first().innerText() : '').replace(/\s+/g, ' ');
   check('a server that does not run gives an error notification with install steps',
     notified && /cargo install/.test(toastText), toastText.slice(0, 300));
-  await page.screenshot({ path: path.join(OUT, '7-no-server.png') });
+  await page.screenshot({ path: path.join(OUT, '8-no-server.png') });
   mark('no_server');
 
   report.ok = true;
