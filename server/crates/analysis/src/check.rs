@@ -670,7 +670,7 @@ pub fn used_files(db: &dyn Db) -> Arc<Vec<SourceFile>> {
     let mut add = |file: SourceFile| {
         used.insert(file.path(db).clone(), file);
     };
-    if crate::flake::flake_file(db).is_none() {
+    if crate::known::flake::flake_file(db).is_none() {
         for file in db.workspace().files(db).values() {
             add(*file);
         }

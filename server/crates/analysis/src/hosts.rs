@@ -9,22 +9,7 @@ use crate::eval::{Evaluator, Value};
 use crate::module::{module_imports, ModuleRef, ModuleSummary};
 use crate::FileRange;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HostKind {
-    Nixos,
-    Darwin,
-    Home,
-}
-
-impl HostKind {
-    pub fn output_name(self) -> &'static str {
-        match self {
-            HostKind::Nixos => "nixosConfigurations",
-            HostKind::Darwin => "darwinConfigurations",
-            HostKind::Home => "homeConfigurations",
-        }
-    }
-}
+pub use crate::HostKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Host {
@@ -53,8 +38,8 @@ pub struct HostSet {
 /// Every host of the workspace.
 #[salsa::tracked(returns(ref))]
 pub fn hosts(db: &dyn Db) -> Arc<HostSet> {
-    if crate::flake::flake_file(db).is_some() {
-        let ev = Evaluator::new(db);
+    if crate::known::flake::flake_file(db).is_some() {
+        let ev = crate::known::evaluator(db);
         let mut set = flake_hosts(&ev);
         set.incomplete |= ev.exhausted();
         set.touched = ev.touched_files();
@@ -125,7 +110,7 @@ pub fn special_args(
     kind: HostKind,
     name: &str,
 ) -> Option<std::rc::Rc<crate::eval::Attrs>> {
-    crate::flake::flake_file(ev.db)?;
+    crate::known::flake::flake_file(ev.db)?;
     let Value::Attrs(outputs) = ev.force(&ev.flake_self()) else {
         return None;
     };
@@ -143,7 +128,7 @@ pub fn special_args(
 /// same for every host and are not listed).
 #[salsa::tracked(returns(ref))]
 pub fn host_specific_args<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Vec<String> {
-    let ev = Evaluator::new(db);
+    let ev = crate::known::evaluator(db);
     let Some(special) = special_args(&ev, *key.kind(db), key.name(db)) else {
         return Vec::new();
     };

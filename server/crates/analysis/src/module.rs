@@ -280,7 +280,7 @@ pub fn module_summary_in<'db>(
             return module_summary_in(db, file, None).clone();
         }
     }
-    let ev = Evaluator::new(db);
+    let ev = crate::known::evaluator(db);
     if let Some(host) = host {
         *ev.special_args.borrow_mut() =
             crate::hosts::special_args(&ev, *host.kind(db), host.name(db));

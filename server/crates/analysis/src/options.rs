@@ -211,7 +211,7 @@ pub fn repo_options(db: &dyn Db) -> Arc<OptionIndex> {
 
 /// Files that may be modules: every `.nix` file except `flake.nix`.
 pub fn module_files(db: &dyn Db) -> Vec<SourceFile> {
-    let flake = crate::flake::flake_file(db);
+    let flake = crate::known::flake::flake_file(db);
     db.workspace()
         .files(db)
         .values()

@@ -5,7 +5,7 @@
 //! Overlays are found by evaluation: the flake's `overlays.*`, lists of
 //! overlays (`overlays.nix`, `composeManyExtensions`), `import nixpkgs {
 //! overlays = …; }` and `pkgs.extend f` seen while evaluating the flake
-//! (recorded by the evaluator in [`Evaluator::overlay_uses`]), and
+//! (recorded by the evaluator in [`crate::known::nixpkgs::OverlayUse`]s in the evaluator's observation sink), and
 //! `nixpkgs.overlays` in host modules. Each overlay is applied to a
 //! symbolic `final`/`prev` (`Value::Pkgs`): the attributes it returns whose
 //! value is a `callPackage` of a workspace path are packages.
@@ -22,138 +22,11 @@ use flakelens_syntax::{SyntaxKind, TextRange};
 use rowan::ast::AstNode;
 
 use crate::check::{codes, Diagnostic, Severity};
-use crate::eval::prims::Prim;
-use crate::eval::{Attrs, Evaluator, PackageValue, PrimApp, Thunk, Value};
+use crate::eval::{Attrs, Evaluator, Thunk, Value};
 use crate::hosts::{host_closure, HostKey, HostKind};
+use crate::known::nixpkgs::{OverlayUse, OverlayUseKind};
+use crate::known::KnownPrim;
 use crate::FileRange;
-
-// ---------------------------------------------------------------------------
-// Evaluator hooks (called from eval/prims.rs)
-
-/// An overlay application the evaluator saw.
-#[derive(Clone)]
-pub struct OverlayUse {
-    pub kind: OverlayUseKind,
-    /// `NixpkgsImport`: the argument attrset of `import nixpkgs { … }`;
-    /// `Extend`: the overlay function.
-    pub value: Thunk,
-    pub site: Option<FileRange>,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum OverlayUseKind {
-    NixpkgsImport,
-    Extend,
-}
-
-const MAX_RECORDED_USES: usize = 256;
-
-fn record(ev: &Evaluator, kind: OverlayUseKind, value: &Thunk, site: Option<FileRange>) {
-    let mut uses = ev.overlay_uses.borrow_mut();
-    if uses.len() < MAX_RECORDED_USES {
-        uses.push(OverlayUse {
-            kind,
-            value: value.clone(),
-            site,
-        });
-    }
-}
-
-/// `import nixpkgs args`: remember `args` (its `overlays` are read later).
-pub fn record_nixpkgs_import(ev: &Evaluator, args: &Thunk, site: Option<FileRange>) {
-    record(ev, OverlayUseKind::NixpkgsImport, args, site);
-}
-
-/// `pkgs.extend overlay`.
-pub fn record_extend(ev: &Evaluator, overlay: &Thunk, site: Option<FileRange>) {
-    record(ev, OverlayUseKind::Extend, overlay, site);
-}
-
-/// `lib.filesystem.packagesFromDirectoryRecursive { directory = ./pkgs; }`:
-/// `foo.nix` → `foo`, `foo/package.nix` → `foo`, other folders → nested sets.
-pub fn packages_from_directory(ev: &Evaluator, dir: &str, call: Option<FileRange>) -> Value {
-    let mut attrs = Attrs::default();
-    for (name, is_dir) in flakelens_db::read_dir(ev.db, dir) {
-        let path = format!("{}/{name}", dir.trim_end_matches('/'));
-        if is_dir {
-            let package = format!("{path}/package.nix");
-            if flakelens_db::file_at(ev.db, &package).is_some() {
-                attrs.insert_value(
-                    &name,
-                    Value::Package(Rc::new(PackageValue {
-                        recipe: package.into(),
-                        call,
-                    })),
-                );
-            } else {
-                attrs.insert_value(&name, packages_from_directory(ev, &path, call));
-            }
-        } else if let Some(stem) = name.strip_suffix(".nix") {
-            attrs.insert_value(
-                stem,
-                Value::Package(Rc::new(PackageValue {
-                    recipe: path.into(),
-                    call,
-                })),
-            );
-        }
-    }
-    Value::Attrs(Rc::new(attrs))
-}
-
-/// `composeManyExtensions [ a b ]`, `composeExtensions a b`: still an
-/// overlay (a function of `final` and `prev`), that remembers its parts.
-pub fn composed_overlays(ev: &Evaluator, overlays: Vec<Thunk>, call: Option<FileRange>) -> Value {
-    let list = ev.value_thunk(Value::List(Rc::new(overlays)), call);
-    Value::Prim(Rc::new(PrimApp {
-        prim: Prim::ComposedOverlay,
-        args: vec![list],
-        call,
-    }))
-}
-
-/// A composed overlay applied to `final` and `prev`: the parts' results,
-/// merged left to right.
-pub fn apply_composed(ev: &Evaluator, overlays: &Thunk, final_: &Thunk, prev: &Thunk) -> Value {
-    let Value::List(items) = ev.force(overlays) else {
-        return Value::Unknown;
-    };
-    let mut merged = Value::Attrs(Rc::default());
-    for overlay in items.iter() {
-        let function = ev.force(overlay);
-        let partial = ev.apply(&function, final_.clone(), None);
-        let added = ev.apply(&partial, prev.clone(), None);
-        merged = ev.update(&merged, &added);
-    }
-    merged
-}
-
-/// `lib.concatMapAttrs f attrs`: the union of `f name value` for every
-/// attribute.
-pub fn concat_map_attrs(ev: &Evaluator, function: &Thunk, set: &Thunk) -> Value {
-    let Value::Attrs(set) = ev.force(set) else {
-        return Value::Unknown;
-    };
-    let function = ev.force(function);
-    let mut result = Attrs {
-        incomplete: set.incomplete,
-        ..Attrs::default()
-    };
-    for (name, entry) in &set.entries {
-        let name_thunk = ev.value_thunk(Value::Str(name.clone()), None);
-        let partial = ev.apply(&function, name_thunk, None);
-        match ev.apply(&partial, entry.value.clone(), None) {
-            Value::Attrs(part) => {
-                result.incomplete |= part.incomplete;
-                for (key, value) in &part.entries {
-                    result.entries.insert(key.clone(), value.clone());
-                }
-            }
-            _ => result.incomplete = true,
-        }
-    }
-    Value::Attrs(Rc::new(result))
-}
 
 // ---------------------------------------------------------------------------
 // Plain data
@@ -344,7 +217,9 @@ fn overlay_functions(
                 overlay_functions(ev, item, out, incomplete, depth + 1);
             }
         }
-        Value::Prim(app) if app.prim == Prim::ComposedOverlay && app.args.len() == 1 => {
+        Value::Prim(app)
+            if app.prim == KnownPrim::ComposedOverlay.prim() && app.args.len() == 1 =>
+        {
             let list = ev.force(&app.args[0]);
             overlay_functions(ev, list, out, incomplete, depth + 1);
         }
@@ -507,7 +382,7 @@ pub fn module_overlays(db: &dyn Db, file: SourceFile) -> Arc<Vec<OverlayList>> {
     if !file.text(db).contains("overlays") {
         return Arc::default();
     }
-    let ev = Evaluator::new(db);
+    let ev = crate::known::evaluator(db);
     let module = ev.force(&ev.import_thunk(file));
     Arc::new(module_overlay_lists(&ev, module))
 }
@@ -868,8 +743,8 @@ impl Builder {
 #[salsa::tracked(returns(ref))]
 pub fn packages(db: &dyn Db) -> Arc<PackageSet> {
     let mut builder = Builder::default();
-    if crate::flake::flake_file(db).is_some() {
-        let ev = Evaluator::new(db);
+    if crate::known::flake::flake_file(db).is_some() {
+        let ev = crate::known::evaluator(db);
         flake_packages(&ev, &mut builder);
         builder.set.incomplete |= ev.exhausted();
         builder.set.touched = ev.touched_files();
@@ -1014,8 +889,7 @@ fn flake_packages(ev: &Evaluator, builder: &mut Builder) {
     // `import nixpkgs { overlays = …; }` and `pkgs.extend f` seen so far
     // (handling one may evaluate more).
     let mut done = 0;
-    while done < ev.overlay_uses.borrow().len() {
-        let used = ev.overlay_uses.borrow()[done].clone();
+    while let Some(used) = ev.observed::<OverlayUse>(done) {
         done += 1;
         let value = match used.kind {
             OverlayUseKind::Extend => ev.force(&used.value),
@@ -1211,7 +1085,7 @@ fn package_set_files(db: &dyn Db, builder: &mut Builder) {
         if used {
             continue;
         }
-        let ev = Evaluator::new(db);
+        let ev = crate::known::evaluator(db);
         let mut value = ev.force(&ev.import_thunk(file));
         if let Value::Lambda(closure) = &value {
             let argument = match closure.lambda.param() {

@@ -7,7 +7,8 @@
 //! on a fuel budget and a depth limit, never does IO (files come from the
 //! salsa database) and never runs anything.
 
-pub mod prims;
+pub mod builtins;
+pub mod registry;
 pub mod value;
 
 use std::cell::{Cell, RefCell};
@@ -19,6 +20,7 @@ use flakelens_syntax::ast::{self, HasEntry};
 use flakelens_syntax::TextRange;
 use rowan::ast::AstNode;
 
+pub use registry::{Bare, KnownId, Prim, Registry, Sink};
 pub use value::*;
 
 use crate::FileRange;
@@ -43,10 +45,10 @@ pub struct Evaluator<'db> {
     /// `specialArgs` of the host whose modules are being evaluated: they
     /// override the generic module arguments.
     pub special_args: RefCell<Option<Rc<Attrs>>>,
-    /// Overlays seen being applied to a package set while evaluating
-    /// (`import nixpkgs { overlays = …; }`, `pkgs.extend f`), for the
-    /// package engine (`crate::packages`).
-    pub overlay_uses: RefCell<Vec<crate::packages::OverlayUse>>,
+    /// What registry primitives observed while evaluating (read back by
+    /// type, e.g. overlay uses for the package model).
+    observations: RefCell<Sink>,
+    registry: &'static dyn Registry,
 }
 
 impl Drop for Evaluator<'_> {
@@ -60,16 +62,21 @@ impl Drop for Evaluator<'_> {
         *self.builtins.get_mut() = None;
         *self.flake_self.get_mut() = None;
         *self.special_args.get_mut() = None;
-        self.overlay_uses.get_mut().clear();
+        self.observations.get_mut().clear();
     }
 }
 
 impl<'db> Evaluator<'db> {
-    pub fn new(db: &'db dyn Db) -> Evaluator<'db> {
-        Evaluator::with_fuel(db, DEFAULT_FUEL)
+    /// An evaluator whose non-builtin primitives come from `registry`.
+    pub fn new(db: &'db dyn Db, registry: &'static dyn Registry) -> Evaluator<'db> {
+        Evaluator::with_fuel(db, DEFAULT_FUEL, registry)
     }
 
-    pub fn with_fuel(db: &'db dyn Db, fuel: u64) -> Evaluator<'db> {
+    pub fn with_fuel(
+        db: &'db dyn Db,
+        fuel: u64,
+        registry: &'static dyn Registry,
+    ) -> Evaluator<'db> {
         Evaluator {
             db,
             fuel: Cell::new(fuel),
@@ -81,7 +88,42 @@ impl<'db> Evaluator<'db> {
             builtins: RefCell::default(),
             flake_self: RefCell::default(),
             special_args: RefCell::default(),
-            overlay_uses: RefCell::default(),
+            observations: RefCell::default(),
+            registry,
+        }
+    }
+
+    /// Records an observation for the layers above.
+    pub fn observe<T: std::any::Any>(&self, item: T) {
+        self.observations.borrow_mut().push(item);
+    }
+
+    /// The `index`-th observation of type `T`, if made yet.
+    pub fn observed<T: std::any::Any + Clone>(&self, index: usize) -> Option<T> {
+        self.observations.borrow().get(index)
+    }
+
+    pub fn observed_count<T: std::any::Any>(&self) -> usize {
+        self.observations.borrow().count::<T>()
+    }
+
+    /// `import inputs.x`, as the registry sees it.
+    pub fn import_input(&self, input: &str) -> Value {
+        self.registry.import_input(self, input)
+    }
+
+    /// Calls a saturated primitive application.
+    pub fn call_prim(&self, app: &PrimApp) -> Value {
+        match app.prim {
+            Prim::Builtin(builtin) => builtins::call(self, app, builtin),
+            Prim::Known(id) => self.registry.call(self, id, app),
+        }
+    }
+
+    fn arity(&self, prim: Prim) -> usize {
+        match prim {
+            Prim::Builtin(builtin) => builtin.arity(),
+            Prim::Known(id) => self.registry.arity(id),
         }
     }
 
@@ -654,79 +696,21 @@ impl<'db> Evaluator<'db> {
                 Some(Value::Config(path.into()))
             }
             Value::Pkgs(path) => {
-                // `pkgs.callPackage`, also of package scopes
-                // (`pkgs.python3Packages.callPackage`).
-                if name == "callPackage" {
-                    return Some(Value::Prim(Rc::new(PrimApp {
-                        prim: prims::Prim::CallPackage,
-                        args: Vec::new(),
-                        call: None,
-                    })));
-                }
-                if path.is_empty() && name == "lib" {
-                    return Some(self.lib());
-                }
-                if path.is_empty() && name == "extend" {
-                    // `pkgs.extend overlay` (recorded by the package engine).
-                    return Some(Value::Prim(Rc::new(PrimApp {
-                        prim: prims::Prim::PkgsExtend,
-                        args: Vec::new(),
-                        call: None,
-                    })));
+                if let Some(value) = self.registry.select_pkgs(self, path, name) {
+                    return Some(value);
                 }
                 let mut path = path.to_vec();
                 path.push(name.into());
                 Some(Value::Pkgs(path.into()))
             }
-            Value::Input(input) => Some(self.select_input(input, name)),
-            Value::Type(ty) => Some(prims::select_type(self, ty, name)),
+            Value::Input(input) => Some(self.registry.select_input(self, input, name)),
+            // Types are opaque records apart from their name.
+            Value::Type(ty) => Some(match (&**ty, name) {
+                (TypeValue::Named(type_name), "name") => Value::str(type_name),
+                _ => Value::Unknown,
+            }),
             Value::Package(_) => Some(Value::Unknown),
             _ => Some(Value::Unknown),
-        }
-    }
-
-    fn select_input(&self, input: &str, name: &str) -> Value {
-        match name {
-            "lib" => self.lib(),
-            "outPath" => Value::Unknown,
-            "nixosModule" | "darwinModule" | "homeManagerModule" | "flakeModule" => {
-                Value::ExternalModule(format!("inputs.{input}.{name}").into())
-            }
-            "nixosModules" | "darwinModules" | "homeManagerModules" | "homeModules" | "modules"
-            | "flakeModules" => {
-                let mut attrs = Attrs {
-                    incomplete: true,
-                    ..Attrs::default()
-                };
-                // Any member is an external module.
-                attrs.marker = Some("external-modules");
-                attrs.insert_value(
-                    "_input",
-                    Value::Str(format!("inputs.{input}.{name}").into()),
-                );
-                Value::Attrs(Rc::new(attrs))
-            }
-            // `nixpkgs.legacyPackages.${system}`: the package set.
-            "legacyPackages" if input == "nixpkgs" || input.starts_with("nixpkgs") => {
-                let mut systems = Attrs {
-                    incomplete: true,
-                    ..Attrs::default()
-                };
-                for system in [
-                    "x86_64-linux",
-                    "aarch64-linux",
-                    "x86_64-darwin",
-                    "aarch64-darwin",
-                    "i686-linux",
-                    "armv7l-linux",
-                    "riscv64-linux",
-                ] {
-                    systems.insert_value(system, Value::Pkgs(Rc::from(Vec::new())));
-                }
-                Value::Attrs(Rc::new(systems))
-            }
-            "legacyPackages" => Value::Unknown,
-            _ => Value::Unknown,
         }
     }
 
@@ -768,14 +752,14 @@ impl<'db> Evaluator<'db> {
                 _ => return None,
             }
         }
-        prims::global(self, name).map(|value| self.value_thunk(value, None))
+        builtins::global(self, name).map(|value| self.value_thunk(value, None))
     }
 
     pub fn lib(&self) -> Value {
         if let Some(lib) = &*self.lib.borrow() {
             return lib.clone();
         }
-        let lib = prims::make_lib(self);
+        let lib = self.registry.lib(self);
         *self.lib.borrow_mut() = Some(lib.clone());
         lib
     }
@@ -784,7 +768,7 @@ impl<'db> Evaluator<'db> {
         if let Some(builtins) = &*self.builtins.borrow() {
             return builtins.clone();
         }
-        let builtins = prims::make_builtins(self);
+        let builtins = builtins::make_builtins(self);
         *self.builtins.borrow_mut() = Some(builtins.clone());
         builtins
     }
@@ -833,8 +817,8 @@ impl<'db> Evaluator<'db> {
                 let mut app = (**app).clone();
                 app.args.push(argument);
                 app.call = call.or(app.call);
-                if app.args.len() >= app.prim.arity() {
-                    prims::call(self, &app)
+                if app.args.len() >= self.arity(app.prim) {
+                    self.call_prim(&app)
                 } else {
                     Value::Prim(Rc::new(app))
                 }
@@ -1184,14 +1168,14 @@ impl<'db> Evaluator<'db> {
         // Placeholder first: evaluating outputs refers back to self.
         let placeholder = self.value_thunk(Value::Unknown, None);
         *self.flake_self.borrow_mut() = Some(placeholder.clone());
-        let value = crate::flake::eval_flake_self(self);
+        let value = self.registry.flake_self(self);
         *placeholder.0.state.borrow_mut() = ThunkState::Done(value);
         placeholder
     }
 
     /// `inputs` of the flake: `self` and every declared input.
     pub fn flake_inputs(&self) -> Value {
-        crate::flake::eval_flake_inputs(self)
+        self.registry.flake_inputs(self)
     }
 }
 
