@@ -11,14 +11,14 @@
 //! Nothing here does IO: files come from the database.
 
 pub mod base;
-pub mod check;
+pub mod diagnostics;
 pub mod eval;
 pub mod hosts;
 pub mod known;
 pub mod module;
 pub mod options;
 pub mod packages;
-pub mod types;
 
 pub use base::*;
 pub use known::flake;
+pub use module::types;

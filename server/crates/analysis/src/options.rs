@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use flakelens_db::{Db, SourceFile};
 
+use crate::hosts::module_declarations;
 use crate::hosts::{host_closure, HostKey};
-use crate::module::{module_declarations, DeclKind, Declaration, ModuleSummary};
+use crate::module::{DeclKind, Declaration, ModuleSummary};
 use crate::types::TypeData;
 use crate::{OptionPath, Segment};
 

@@ -22,12 +22,12 @@ pub mod symbols;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use flakelens_analysis::check::{self, codes};
+use flakelens_analysis::diagnostics::{self as check, codes};
 use flakelens_db::{paths, Db, LoadProblem, RootDatabase, Settings, SourceFile};
 use flakelens_syntax::{normalize_newlines, LineIndex, TextRange};
 use salsa::Setter;
 
-pub use flakelens_analysis::check::Severity;
+pub use flakelens_analysis::diagnostics::Severity;
 pub use listing::{HostInfo, ModuleInfo, OptionInfo};
 
 pub type Cancellable<T> = Result<T, salsa::Cancelled>;

@@ -14,6 +14,7 @@ pub mod nixpkgs;
 pub mod nixpkgs_lib;
 pub mod systems;
 pub mod types;
+pub mod upstream;
 
 use flakelens_db::Db;
 

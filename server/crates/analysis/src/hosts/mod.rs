@@ -6,8 +6,15 @@ use std::sync::Arc;
 use flakelens_db::{paths, Db, SourceFile};
 
 use crate::eval::{Evaluator, Value};
-use crate::module::{module_imports, ModuleRef, ModuleSummary};
+use crate::module::{ModuleRef, ModuleSummary};
+
+pub mod modules;
+
 use crate::FileRange;
+pub use modules::{
+    looks_like_module_function, module_declarations, module_imports, module_summary,
+    module_summary_in,
+};
 
 pub use crate::HostKind;
 
