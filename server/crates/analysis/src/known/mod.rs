@@ -186,3 +186,6 @@ impl Registry for Known {
         flake::eval_flake_inputs(ev)
     }
 }
+
+#[cfg(test)]
+mod tests;
