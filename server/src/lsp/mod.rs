@@ -7,7 +7,9 @@
 
 mod convert;
 mod features;
+mod from_proto;
 mod server;
+mod to_proto;
 
 use std::process::ExitCode;
 

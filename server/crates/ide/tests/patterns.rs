@@ -76,10 +76,24 @@ fn check_fixture(name: &str) {
     );
 }
 
+/// The generated tests cover every fixture in the directory (build.rs
+/// reruns when it changes), and the catalogue is there.
 #[test]
-fn the_pattern_catalogue_is_there() {
+fn every_pattern_fixture_has_a_test() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/data/patterns");
+    let on_disk = std::fs::read_dir(&dir)
+        .expect("tests/data/patterns exists")
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .path()
+                .extension()
+                .is_some_and(|ext| ext == "nixfixture")
+        })
+        .count();
     assert!(
-        FIXTURE_COUNT >= 30,
-        "expected the pattern catalogue, found {FIXTURE_COUNT}"
+        on_disk >= 30,
+        "expected the pattern catalogue, found {on_disk}"
     );
+    assert_eq!(on_disk, FIXTURE_COUNT);
 }
