@@ -10,6 +10,9 @@
 //! (let, rec, lambda parameters, `with`, `inherit`) follows `cfg` back to
 //! `config.services.poglets`.
 
+use flakelens_analysis::known::tables::{
+    MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS, WRAPPERS,
+};
 use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 use rnix::ast::{HasEntry, InterpolPart};
 use rowan::ast::AstNode;
@@ -206,21 +209,6 @@ fn call_of(apply: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, Vec<SyntaxNode
     Some((outer, cur, args))
 }
 
-/// Module-system functions whose result is (a wrapped) one of their
-/// arguments: name, number of arguments, index of the wrapped one.
-const WRAPPERS: &[(&str, usize, usize)] = &[
-    ("mkIf", 2, 1),
-    ("mkDefault", 1, 0),
-    ("mkForce", 1, 0),
-    ("mkOverride", 2, 1),
-    ("mkBefore", 1, 0),
-    ("mkAfter", 1, 0),
-    ("mkOrder", 2, 1),
-    ("mkMerge", 1, 0),
-    ("optionalAttrs", 2, 1),
-    ("mkIfElse", 3, 1),
-];
-
 /// If `child` is the wrapped argument of a module-system wrapper call
 /// (`apply` being the innermost apply holding it), the whole call.
 fn through_wrapper(apply: &SyntaxNode, child: &SyntaxNode) -> Option<SyntaxNode> {
@@ -229,24 +217,6 @@ fn through_wrapper(apply: &SyntaxNode, child: &SyntaxNode) -> Option<SyntaxNode>
     let (_, count, index) = WRAPPERS.iter().find(|(n, _, _)| *n == name)?;
     (args.len() == *count && args.get(*index) == Some(child)).then_some(outer)
 }
-
-const MODULE_LIST_KEYS: &[&str] = &["imports", "modules", "sharedModules"];
-const MODULE_OUTPUTS: &[&str] = &[
-    "nixosModules",
-    "darwinModules",
-    "homeManagerModules",
-    "homeModules",
-    "flakeModules",
-];
-/// Top-level keys of a module that are neither options nor config.
-const MODULE_META_KEYS: &[&str] = &[
-    "imports",
-    "disabledModules",
-    "_file",
-    "key",
-    "freeformType",
-    "_class",
-];
 
 fn last_key_name(apv: &ast::AttrpathValue) -> Option<String> {
     match attr_seg(&apv.attrpath()?.attrs().last()?) {

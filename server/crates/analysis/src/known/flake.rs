@@ -6,6 +6,7 @@ use std::rc::Rc;
 
 use flakelens_db::{paths, Db, SourceFile};
 
+use super::tables::{MODULE_OUTPUTS, NIXPKGS_SYSTEMS};
 use crate::eval::{Attrs, Evaluator, Value};
 
 /// `flake.nix` at the workspace root, if any.
@@ -95,8 +96,8 @@ pub fn select_input(ev: &Evaluator, input: &str, name: &str) -> Value {
         "nixosModule" | "darwinModule" | "homeManagerModule" | "flakeModule" => {
             Value::ExternalModule(format!("inputs.{input}.{name}").into())
         }
-        "nixosModules" | "darwinModules" | "homeManagerModules" | "homeModules" | "modules"
-        | "flakeModules" => {
+        // `modules` too: generic module outputs of some flakes.
+        _ if MODULE_OUTPUTS.contains(&name) || name == "modules" => {
             let mut attrs = Attrs {
                 incomplete: true,
                 ..Attrs::default()
@@ -115,15 +116,7 @@ pub fn select_input(ev: &Evaluator, input: &str, name: &str) -> Value {
                 incomplete: true,
                 ..Attrs::default()
             };
-            for system in [
-                "x86_64-linux",
-                "aarch64-linux",
-                "x86_64-darwin",
-                "aarch64-darwin",
-                "i686-linux",
-                "armv7l-linux",
-                "riscv64-linux",
-            ] {
+            for system in NIXPKGS_SYSTEMS {
                 systems.insert_value(system, Value::Pkgs(Rc::from(Vec::new())));
             }
             Value::Attrs(Rc::new(systems))

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use super::tables::FLAKE_UTILS_DEFAULT_SYSTEMS;
 use super::KnownPrim;
 use crate::eval::builtins::{list, string};
 use crate::eval::{Attrs, Evaluator, PrimApp, Thunk, Value};
@@ -44,13 +45,7 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
     match prim {
         KnownPrim::EachDefaultSystem => each_system(
             ev,
-            &[
-                "x86_64-linux",
-                "aarch64-linux",
-                "x86_64-darwin",
-                "aarch64-darwin",
-            ]
-            .map(|s| ev.value_thunk(Value::str(s), None)),
+            &FLAKE_UTILS_DEFAULT_SYSTEMS.map(|s| ev.value_thunk(Value::str(s), None)),
             &a[0],
         ),
         KnownPrim::EachSystem => match list(ev, &a[0]) {

@@ -13,6 +13,7 @@ pub mod modules;
 pub mod nixpkgs;
 pub mod nixpkgs_lib;
 pub mod systems;
+pub mod tables;
 pub mod types;
 pub mod upstream;
 
