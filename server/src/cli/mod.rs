@@ -1,6 +1,6 @@
 //! Command-line interface: `check`, `options`, `hosts`, `lsp`.
 
-mod packages;
+pub mod packages;
 mod render;
 
 use std::io::IsTerminal;
