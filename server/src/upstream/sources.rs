@@ -53,7 +53,9 @@ pub enum How {
     /// `--nixpkgs`, `flakelens.toml` `[upstream]`, `initializationOptions`.
     Explicit(String),
     /// The store path of a locked flake input.
-    FlakeLock { input: String },
+    FlakeLock {
+        input: String,
+    },
     Registry(PathBuf),
     NixPath,
     Channel(PathBuf),
@@ -163,9 +165,12 @@ pub fn locate(probe: &Probe) -> Located {
         if let Some(lock) = &lock {
             for alias in tree.aliases() {
                 match lock_store_path(lock, alias) {
-                    Some(LockPath::Path(path)) => {
-                        candidates.push((path, How::FlakeLock { input: alias.to_string() }))
-                    }
+                    Some(LockPath::Path(path)) => candidates.push((
+                        path,
+                        How::FlakeLock {
+                            input: alias.to_string(),
+                        },
+                    )),
                     Some(LockPath::NotStore) | None => {}
                 }
             }
@@ -388,11 +393,13 @@ mod tests {
     #[test]
     fn store_paths_match_real_nix() {
         assert_eq!(
-            store_path_of_nar_hash("sha256-xU6Rv9sgnwaWK7tgCPadV6HhI2Y/fl4lKxJoG2+m9qs=").as_deref(),
+            store_path_of_nar_hash("sha256-xU6Rv9sgnwaWK7tgCPadV6HhI2Y/fl4lKxJoG2+m9qs=")
+                .as_deref(),
             Some("/nix/store/hap5a6iw5rccl21adfxh5b3lk2c8qnmj-source")
         );
         assert_eq!(
-            store_path_of_nar_hash("sha256-jUc2ccTR8f6MGY2pUKgujm+lxSPNGm/ZAP+toX+nMNc=").as_deref(),
+            store_path_of_nar_hash("sha256-jUc2ccTR8f6MGY2pUKgujm+lxSPNGm/ZAP+toX+nMNc=")
+                .as_deref(),
             Some("/nix/store/5598lqiaw5qjgn661w74q2a6kivgiksa-source")
         );
         assert_eq!(store_path_of_nar_hash("sha512-AAAA"), None);
@@ -465,7 +472,8 @@ mod tests {
     }
 
     fn temp_dir(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("flakelens-sources-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("flakelens-sources-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         dir
@@ -496,7 +504,10 @@ mod tests {
             .find(|note| note.tree == Tree::Nixpkgs)
             .unwrap()
             .message;
-        assert!(note.contains("hap5a6iw5rccl21adfxh5b3lk2c8qnmj-source/sub"), "{note}");
+        assert!(
+            note.contains("hap5a6iw5rccl21adfxh5b3lk2c8qnmj-source/sub"),
+            "{note}"
+        );
         assert!(note.contains("nix flake archive"), "{note}");
 
         // Explicit beats everything; a wrong explicit path is explained.

@@ -18,6 +18,7 @@ pub mod module;
 pub mod options;
 pub mod packages;
 pub mod types;
+pub mod upstream;
 
 use flakelens_db::SourceFile;
 use flakelens_syntax::TextRange;

@@ -131,6 +131,22 @@ pub enum DeclKind {
     Removed,
 }
 
+/// What the module system does with an option beyond its type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct DeclMeta {
+    pub read_only: bool,
+    pub internal: bool,
+    /// `visible = false` (or `"shallow"`): not shown in documentation.
+    pub hidden: bool,
+    /// An alias whose use Nix warns about (mkRenamedOptionModule & co;
+    /// mkAliasOptionModule is silent).
+    pub warns: bool,
+    /// mkRemovedOptionModule's instructions.
+    pub removed_message: Option<String>,
+    /// Set when the option comes from an upstream tree (nixpkgs, …).
+    pub upstream: Option<Arc<crate::upstream::UpstreamSite>>,
+}
+
 /// One option declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Declaration {
@@ -149,6 +165,7 @@ pub struct Declaration {
     pub key: Option<FileRange>,
     /// The whole attribute path of the binding that declared it.
     pub path_range: Option<FileRange>,
+    pub meta: DeclMeta,
 }
 
 /// Where a module in an `imports` (or `modules`) list points.
@@ -663,6 +680,13 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
         .and_then(|entry| string_list(ev, &entry.value))
         .map(|names| crate::names_to_path(&names));
     let untyped = attrs.get("untyped").is_some();
+    let warns = attrs.get("warn").is_some();
+    let removed_message = attrs
+        .get("message")
+        .and_then(|entry| match ev.force(&entry.value) {
+            Value::Str(text) => Some(text.to_string()),
+            _ => None,
+        });
     let Some(froms) = attrs.get("from").map(|entry| ev.force(&entry.value)) else {
         return;
     };
@@ -690,6 +714,11 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
             decl: attrs.origin,
             key: attrs.origin,
             path_range: attrs.origin,
+            meta: DeclMeta {
+                warns,
+                removed_message: removed_message.clone(),
+                ..DeclMeta::default()
+            },
         });
     }
 }
@@ -776,6 +805,11 @@ fn declare(
         }
         _ => DeclKind::Option,
     };
+    let flag = |name: &str| {
+        attrs
+            .get(name)
+            .is_some_and(|entry| matches!(ev.force(&entry.value), Value::Bool(true)))
+    };
     let text_of = |name: &str| -> Option<String> {
         let entry = attrs.get(name)?;
         Some(render(ev, &entry.value))
@@ -807,6 +841,14 @@ fn declare(
         decl: attrs.origin,
         key,
         path_range,
+        meta: DeclMeta {
+            read_only: flag("readOnly"),
+            internal: flag("internal"),
+            hidden: attrs
+                .get("visible")
+                .is_some_and(|entry| !matches!(ev.force(&entry.value), Value::Bool(true))),
+            ..DeclMeta::default()
+        },
     });
     // Sub-options of submodule types.
     if let Some(ty) = type_value {

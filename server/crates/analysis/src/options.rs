@@ -125,6 +125,19 @@ impl OptionIndex {
         }
     }
 
+    /// Adds an upstream tree's declarations and open namespaces.
+    pub fn add_upstream(&mut self, declarations: &[Declaration], open: &[OptionPath]) {
+        for path in open {
+            self.root.node_mut(path).open = true;
+        }
+        for decl in declarations {
+            let node = self.root.node_mut(&decl.path);
+            if !node.decls.contains(decl) {
+                node.decls.push(decl.clone());
+            }
+        }
+    }
+
     /// Adds one summary's own declarations (not its inline imports).
     pub fn add_summary_declarations(&mut self, summary: &ModuleSummary) {
         self.add(&summary.declarations, &summary.open, summary.unknown);
@@ -172,6 +185,10 @@ pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex>
     }
     for summary in &closure.inline {
         index.add(&summary.declarations, &summary.open, summary.unknown);
+    }
+    let tree = crate::upstream::UpstreamKind::for_host(*key.kind(db));
+    if let Some(upstream) = crate::upstream::upstream_options(db, tree) {
+        index.merge(upstream);
     }
     Arc::new(index)
 }
