@@ -55,6 +55,21 @@ pub fn fingerprint(root: &Path, files: &[PathBuf]) -> Vec<u8> {
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(FORMAT.to_le_bytes());
+    // A rebuilt flakelens may read modules differently: its binary is part
+    // of the key.
+    if let Some(metadata) = std::env::current_exe()
+        .ok()
+        .and_then(|exe| std::fs::metadata(exe).ok())
+    {
+        hasher.update(metadata.len().to_le_bytes());
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|time| time.duration_since(UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        hasher.update(modified.to_le_bytes());
+    }
     for file in files {
         let relative = file.strip_prefix(root).unwrap_or(file);
         hasher.update(relative.to_string_lossy().as_bytes());

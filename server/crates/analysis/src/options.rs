@@ -125,6 +125,11 @@ impl OptionIndex {
         }
     }
 
+    /// Adds every declaration of another index (an upstream tree's).
+    pub fn merge_upstream(&mut self, other: &OptionIndex) {
+        self.merge(other);
+    }
+
     /// Adds an upstream tree's declarations and open namespaces.
     pub fn add_upstream(&mut self, declarations: &[Declaration], open: &[OptionPath]) {
         for path in open {

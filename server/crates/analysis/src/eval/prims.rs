@@ -52,7 +52,7 @@ prims! {
     ComposedOverlay = 3, PkgsExtend = 1, ConcatMapAttrs = 2,
     // data files
     ReadFile = 1, FromToml = 1, FromJson = 1,
-    Range = 2,
+    Range = 2, PathAppend = 2,
 }
 
 fn prim(prim: Prim) -> Value {
@@ -363,6 +363,10 @@ pub fn make_lib(ev: &Evaluator) -> Value {
             ],
             true,
         ),
+    );
+    attrs.insert_value(
+        "path",
+        attrs_of(&[("append", prim(Prim::PathAppend))], true),
     );
     // Sub-namespaces expose the same functions (`lib.attrsets.mapAttrs`).
     let flat = Value::Attrs(Rc::new(attrs.clone()));
@@ -1285,6 +1289,16 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             _ => ty(TypeValue::Named("int")),
         },
         Prim::MkOptionType => ty(TypeValue::Opaque),
+        // lib.path.append ./dir "name"
+        Prim::PathAppend => match (ev.force(&a[0]), ev.force(&a[1])) {
+            (Value::Path(base), Value::Str(name)) if !name.starts_with('/') => {
+                match flakelens_db::paths::join(&base, &name) {
+                    Some(joined) => Value::Path(joined.into()),
+                    None => Value::Unknown,
+                }
+            }
+            _ => Value::Unknown,
+        },
         Prim::Range => match (ev.force(&a[0]), ev.force(&a[1])) {
             (Value::Int(first), Value::Int(last)) if last - first <= 10_000 => {
                 Value::List(Rc::new(

@@ -28,7 +28,14 @@ pub fn tree_roots(db: &dyn Db, kind: UpstreamKind) -> (Vec<ModuleRef>, Vec<Strin
     let mut value = ev.force(&ev.import_thunk(file));
     if let Value::Lambda(_) = value {
         // home-manager: `{ pkgs, lib, check ? true, … }: [ … ]`.
-        let args = module_args(&ev, &[("check", Value::Bool(true))]);
+        let args = module_args(
+            &ev,
+            &[
+                ("check", Value::Bool(true)),
+                ("useNixpkgsModule", Value::Bool(true)),
+                ("minimal", Value::Bool(false)),
+            ],
+        );
         value = ev.apply(&value, args, None);
     }
     let mut roots = Vec::new();
