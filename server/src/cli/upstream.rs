@@ -55,6 +55,11 @@ pub fn option_entries(index: &UpstreamIndex) -> Vec<Value> {
         .map(|option| {
             json!({
                 "path": display_path(&option.path),
+                "loc": option.path.iter().map(|segment| match segment {
+                    SegRepr::Name(name) => name.as_str(),
+                    SegRepr::AnyName => "<name>",
+                    SegRepr::AnyIndex => "*",
+                }).collect::<Vec<_>>(),
                 "source": index.kind.name(),
                 "kind": match option.kind {
                     flakelens_analysis::upstream::KindRepr::Option => "option",
