@@ -256,6 +256,16 @@ pub fn module_args(ev: &Evaluator, extra: &[(&str, Value)]) -> Thunk {
     args.insert_value("lib", ev.lib());
     args.insert_value("pkgs", Value::Pkgs(Rc::from(Vec::new())));
     args.insert_value("modulesPath", Value::ExternalModule("modulesPath".into()));
+    // NixOS passes its `utils` library to every module; its content is not
+    // modelled, but `with utils;` must not hide `lib` (an incomplete
+    // namespace lets lookups continue outwards).
+    args.insert_value(
+        "utils",
+        Value::Attrs(Rc::new(Attrs {
+            incomplete: true,
+            ..Attrs::default()
+        })),
+    );
     args.insert_thunk("self", ev.flake_self());
     args.insert_thunk("outputs", ev.flake_self());
     args.insert_value("inputs", ev.flake_inputs());

@@ -52,7 +52,7 @@ prims! {
     ComposedOverlay = 3, PkgsExtend = 1, ConcatMapAttrs = 2,
     // data files
     ReadFile = 1, FromToml = 1, FromJson = 1,
-    Range = 2, PathAppend = 2,
+    Range = 2, PathAppend = 2, MapAttrsRecursive = 2, MapAttrsRecursiveCond = 3, LoaOf = 1,
 }
 
 fn prim(prim: Prim) -> Value {
@@ -167,6 +167,8 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("optionalString", Prim::OptionalString),
     ("genAttrs", Prim::GenAttrs),
     ("mapAttrs", Prim::MapAttrs),
+    ("mapAttrsRecursive", Prim::MapAttrsRecursive),
+    ("mapAttrsRecursiveCond", Prim::MapAttrsRecursiveCond),
     ("mapAttrs'", Prim::MapAttrsPrime),
     ("mapAttrsToList", Prim::MapAttrsToList),
     ("nameValuePair", Prim::NameValuePair),
@@ -248,6 +250,7 @@ const TYPE_FUNCTIONS: &[(&str, Prim)] = &[
     ("nonEmptyListOf", Prim::ListOf),
     ("attrsOf", Prim::AttrsOf),
     ("lazyAttrsOf", Prim::AttrsOf),
+    ("loaOf", Prim::LoaOf),
     ("nullOr", Prim::NullOr),
     ("either", Prim::Either),
     ("oneOf", Prim::OneOf),
@@ -747,6 +750,8 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
             }
             ev.force(&accumulator)
         }
+        Prim::MapAttrsRecursive => map_attrs_recursive(ev, None, &a[0], &a[1], &[], 0),
+        Prim::MapAttrsRecursiveCond => map_attrs_recursive(ev, Some(&a[0]), &a[1], &a[2], &[], 0),
         Prim::MapAttrs => match attrs(ev, &a[1]) {
             Some(set) => {
                 let mut result = (*set).clone();
@@ -1222,6 +1227,14 @@ pub fn call(ev: &Evaluator, app: &PrimApp) -> Value {
         // types
         Prim::ListOf => ty(TypeValue::ListOf(force_type(ev, &a[0]))),
         Prim::AttrsOf => ty(TypeValue::AttrsOf(force_type(ev, &a[0]))),
+        // Pre-2021 `loaOf`: an attrset, or a list of the same elements.
+        Prim::LoaOf => {
+            let inner = force_type(ev, &a[0]);
+            ty(TypeValue::Either(
+                Rc::new(TypeValue::AttrsOf(inner.clone())),
+                Rc::new(TypeValue::ListOf(inner)),
+            ))
+        }
         Prim::NullOr => ty(TypeValue::NullOr(force_type(ev, &a[0]))),
         Prim::Uniq => ty((*force_type(ev, &a[0])).clone()),
         Prim::Unique | Prim::AddCheck => {
@@ -1465,6 +1478,59 @@ fn alias_module(
     );
     if let Some(to) = to {
         result.insert_value("to", path_value(&to));
+    }
+    Value::Attrs(Rc::new(result))
+}
+
+/// `mapAttrsRecursiveCond cond f set`: `f path value` at every leaf, where
+/// a leaf is a non-attrset or an attrset `cond` refuses to descend into.
+fn map_attrs_recursive(
+    ev: &Evaluator,
+    cond: Option<&Thunk>,
+    function: &Thunk,
+    set: &Thunk,
+    path: &[Name],
+    depth: u32,
+) -> Value {
+    let Some(set) = attrs(ev, set) else {
+        return Value::Unknown;
+    };
+    if depth > 32 {
+        return Value::Unknown;
+    }
+    let mut result = (*set).clone();
+    result.marker = None;
+    for (name, entry) in result.entries.iter_mut() {
+        let mut child_path = path.to_vec();
+        child_path.push(name.clone());
+        let value = ev.force(&entry.value);
+        let descend = match &value {
+            Value::Attrs(_) => match cond {
+                None => Some(true),
+                Some(cond) => match ev.force(&ev.apply_thunk(cond.clone(), entry.value.clone())) {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                },
+            },
+            _ => Some(false),
+        };
+        entry.value = match descend {
+            Some(true) => ev.value_thunk(
+                map_attrs_recursive(ev, cond, function, &entry.value, &child_path, depth + 1),
+                entry.value.loc(),
+            ),
+            Some(false) => {
+                let path_value = Value::List(Rc::new(
+                    child_path
+                        .iter()
+                        .map(|segment| ev.value_thunk(Value::Str(segment.clone()), None))
+                        .collect(),
+                ));
+                let partial = ev.apply_thunk(function.clone(), ev.value_thunk(path_value, None));
+                ev.apply_thunk(partial, entry.value.clone())
+            }
+            None => ev.value_thunk(Value::Unknown, entry.value.loc()),
+        };
     }
     Value::Attrs(Rc::new(result))
 }

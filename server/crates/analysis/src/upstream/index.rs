@@ -128,6 +128,7 @@ pub fn index_tree(db: &dyn Db, kind: UpstreamKind) -> UpstreamIndex {
             index.open.push(path_repr(path));
         }
     }
+    alias_suboptions(&mut index.options);
     // Which read-only options the tree itself sets.
     let read_only: HashSet<Vec<String>> = index
         .options
@@ -166,6 +167,59 @@ pub fn index_tree(db: &dyn Db, kind: UpstreamKind) -> UpstreamIndex {
     index.open.sort();
     index.open.dedup();
     index
+}
+
+/// A typed alias (mkRenamedOptionModule, mkAliasOptionModule) has its
+/// target's type, so the module system gives it the target's sub-options
+/// too: `boot.systemd.services.<name>.after`.
+fn alias_suboptions(options: &mut Vec<UpstreamOption>) {
+    let aliases: Vec<(Vec<super::SegRepr>, Vec<super::SegRepr>)> = options
+        .iter()
+        .filter(|option| option.typed_alias && option.kind == KindRepr::Alias)
+        .filter_map(|option| Some((option.path.clone(), option.alias_of.clone()?)))
+        .collect();
+    if aliases.is_empty() {
+        return;
+    }
+    // Only an alias of an option: one of a namespace (`[ "services" "x" ]`)
+    // is a single option of unspecified type in the module system.
+    let declared: HashSet<&Vec<super::SegRepr>> = options
+        .iter()
+        .filter(|option| option.kind != KindRepr::Alias && option.kind != KindRepr::Removed)
+        .map(|option| &option.path)
+        .collect();
+    let aliases: Vec<_> = aliases
+        .into_iter()
+        .filter(|(_, to)| declared.contains(to))
+        .collect();
+    let targets: std::collections::HashMap<Vec<super::SegRepr>, TypeRepr> = options
+        .iter()
+        .filter(|option| aliases.iter().any(|(_, to)| *to == option.path))
+        .filter(|option| option.kind != KindRepr::Alias)
+        .map(|option| (option.path.clone(), option.ty.clone()))
+        .collect();
+    for option in options.iter_mut() {
+        if option.typed_alias && option.kind == KindRepr::Alias {
+            if let Some(ty) = option.alias_of.as_ref().and_then(|to| targets.get(to)) {
+                option.ty = ty.clone();
+            }
+        }
+    }
+    let mut added = Vec::new();
+    for (from, to) in &aliases {
+        for option in options.iter() {
+            if option.path.len() > to.len() && option.path.starts_with(to) {
+                let mut copy = option.clone();
+                copy.path = from
+                    .iter()
+                    .chain(&option.path[to.len()..])
+                    .cloned()
+                    .collect();
+                added.push(copy);
+            }
+        }
+    }
+    options.extend(added);
 }
 
 fn collect_defined(
