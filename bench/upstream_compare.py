@@ -36,6 +36,10 @@ fl = defaultdict(list)
 for o in json.load(open(os.path.join(work, "flakelens.json")))["options"]:
     fl[key(o["loc"])].append(o)
 
+def norm(p):
+    # `imports = [ ./dir ]` is recorded as the directory.
+    return p if p.endswith(".nix") else p + "/default.nix"
+
 def rel(p):
     p = p or ""
     for prefix in (np, tree + "/"):
@@ -49,6 +53,8 @@ extra = [k for k in fl if k not in ev and "_module" not in k]
 type_same = 0
 type_miss = Counter()
 decl_same = 0
+line_same = 0
+positioned = 0
 file_same = 0
 decl_miss = Counter()
 for k in found:
@@ -59,18 +65,28 @@ for k in found:
         type_same += 1
     else:
         type_miss[(sorted(fts)[0], et)] += 1
+    # Positions the evaluator gives inside lib/ come from lib helpers that
+    # build the attribute (setAttrByPath for aliases, genAttrs, …): they
+    # name no place in a module, so the declaring file is compared instead.
     epos = {tuple(p.rsplit(":", 2)[:2]) for p in e["positions"] if p}
     epos = {(rel(a), b) for a, b in epos}
-    efiles = {rel(d) for d in e["declarations"]}
+    usable = {(a, b) for a, b in epos if not a.startswith("lib/")}
+    efiles = {norm(rel(d)) for d in e["declarations"]}
     fpos = {tuple(o["declaredAt"].rsplit(":", 2)[:2]) for o in f}
     ffiles = {a for a, _ in fpos}
     if efiles <= ffiles:
         file_same += 1
-    if epos and epos <= fpos:
+    if usable:
+        positioned += 1
+        if usable <= fpos:
+            decl_same += 1
+            line_same += 1
+        else:
+            decl_miss["same file, other line" if {a for a, _ in usable} <= ffiles else "other file"] += 1
+    elif efiles <= ffiles:
         decl_same += 1
     else:
-        decl_miss["no position from the evaluator" if not epos else
-                  ("same file, other line" if efiles <= ffiles else "other file")] += 1
+        decl_miss["no usable evaluator position, other file"] += 1
 
 def pct(a, b):
     return f"{100.0 * a / max(b, 1):.2f} %"
@@ -78,8 +94,9 @@ def pct(a, b):
 print(f"\n| measure | flakelens | evaluator | ratio |\n|---|---|---|---|")
 print(f"| options (excl. _module.*) | {len(found)} found | {len(ev)} | recall {pct(len(found), len(ev))} |")
 print(f"| same type constructor | {type_same} | {len(found)} | {pct(type_same, len(found))} |")
-print(f"| declaration file(s) equal | {file_same} | {len(found)} | {pct(file_same, len(found))} |")
-print(f"| declaration file + line equal | {decl_same} | {len(found)} | {pct(decl_same, len(found))} |")
+print(f"| declaration file + line equal (evaluator gives a module position) | {line_same} | {positioned} | {pct(line_same, positioned)} |")
+print(f"| declaration equal (file + line, else file where the evaluator has no module position) | {decl_same} | {len(found)} | {pct(decl_same, len(found))} |")
+print(f"| evaluator's `declarations` files equal (2020 names a submodule option by its outer option's file) | {file_same} | {len(found)} | {pct(file_same, len(found))} |")
 print(f"| options only flakelens has | {len(extra)} | | |")
 def t(name):
     secs, kb = open(os.path.join(work, name)).read().split()[-2:]

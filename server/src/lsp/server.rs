@@ -33,6 +33,8 @@ struct State {
     hierarchical_symbols: bool,
     /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
     watch_files: bool,
+    /// Upstream trees named in `initializationOptions`.
+    upstream: Vec<(crate::upstream::sources::Tree, std::path::PathBuf, String)>,
 }
 
 pub struct Backend {
@@ -64,6 +66,7 @@ where
             work_done_progress: false,
             hierarchical_symbols: false,
             watch_files: false,
+            upstream: Vec::new(),
         })),
     });
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -383,6 +386,41 @@ impl Backend {
         self.ready.send_replace(true);
         let _ = done.send(());
         self.publish_all().await;
+        self.load_upstream().await;
+    }
+
+    /// Finds and indexes nixpkgs/home-manager/nix-darwin (from the cache
+    /// when valid), then republishes; says once why a pinned tree is absent.
+    async fn load_upstream(&self) {
+        let (root, explicit) = {
+            let state = lock(&self.state);
+            (state.host.root(), state.upstream.clone())
+        };
+        let upstream = tokio::task::spawn_blocking(move || {
+            crate::upstream::load(Some(std::path::Path::new(&root)), explicit)
+        })
+        .await;
+        let Ok(upstream) = upstream else {
+            return;
+        };
+        if !upstream.trees.is_empty() {
+            use flakelens_analysis::upstream::UpstreamKind;
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.host.set_upstream(
+                upstream.index(UpstreamKind::Nixos),
+                upstream.index(UpstreamKind::Home),
+                upstream.index(UpstreamKind::Darwin),
+            );
+        }
+        for note in &upstream.located.notes {
+            self.client
+                .show_message(MessageType::INFO, format!("flakelens: {}", note.message))
+                .await;
+        }
+        if !upstream.trees.is_empty() {
+            self.publish_all().await;
+        }
     }
 }
 
@@ -478,6 +516,13 @@ impl LanguageServer for Backend {
             state.work_done_progress = work_done_progress;
             state.hierarchical_symbols = hierarchical_symbols;
             state.watch_files = watch_files;
+            state.upstream = params
+                .initialization_options
+                .as_ref()
+                .map(|options| {
+                    crate::upstream::explicit_from_json(options, "initializationOptions")
+                })
+                .unwrap_or_default();
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {

@@ -100,3 +100,16 @@ pub fn index_one(found: &Found, cache_dir: Option<&Path>) -> Indexed {
         elapsed: start.elapsed(),
     }
 }
+
+/// `{ "nixpkgs": DIR, "home-manager": DIR, "nix-darwin": DIR }`, also nested
+/// under `"upstream"` (the `flakelens.toml` `[upstream]` keys).
+pub fn explicit_from_json(value: &serde_json::Value, origin: &str) -> Vec<(Tree, PathBuf, String)> {
+    let table = value.get("upstream").unwrap_or(value);
+    let mut out = Vec::new();
+    for tree in Tree::ALL {
+        if let Some(path) = table.get(tree.name()).and_then(|p| p.as_str()) {
+            out.push((tree, PathBuf::from(path), origin.to_string()));
+        }
+    }
+    out
+}

@@ -53,6 +53,7 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: u32) {
 /// Indexes a tree: reads its files, summarises every module on as many
 /// threads as there are cores, then collects the index.
 pub fn index_tree(root: &Path, kind: UpstreamKind) -> UpstreamIndex {
+    let start = std::time::Instant::now();
     let files = tree_files(root, kind);
     let mut loaded = Vec::with_capacity(files.len());
     for file in &files {
@@ -73,6 +74,7 @@ pub fn index_tree(root: &Path, kind: UpstreamKind) -> UpstreamIndex {
                 .is_some_and(|rest| rest.trim_start_matches('/').starts_with(modules_prefix))
         })
         .collect();
+    let read = start.elapsed();
     let mut host = AnalysisHost::new();
     host.load(root_vfs, loaded, Vec::new(), Settings::default());
     let threads = std::thread::available_parallelism()
@@ -100,6 +102,7 @@ pub fn index_tree(root: &Path, kind: UpstreamKind) -> UpstreamIndex {
                 .expect("failed to spawn an indexing thread");
         }
     });
+    let warmed = start.elapsed();
     let index = host
         .analysis()
         .index_upstream(kind)
@@ -112,6 +115,15 @@ pub fn index_tree(root: &Path, kind: UpstreamKind) -> UpstreamIndex {
             unknown_files: vec!["indexing was cancelled".into()],
             defined: Vec::new(),
         });
+    // For bench/upstream-compare: where the cold time goes.
+    if std::env::var_os("FLAKELENS_TIMING").is_some() {
+        eprintln!(
+            "indexed {}: read {read:?}, summarised {:?}, collected {:?}",
+            kind.name(),
+            warmed - read,
+            start.elapsed() - warmed
+        );
+    }
     index
 }
 
