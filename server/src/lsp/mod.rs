@@ -6,8 +6,11 @@
 //! no lock or snapshot is held across `.await`.
 
 mod convert;
+mod ext;
 mod features;
+mod from_proto;
 mod server;
+mod to_proto;
 
 use std::process::ExitCode;
 

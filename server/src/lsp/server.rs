@@ -9,7 +9,7 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
-use super::{convert, features};
+use super::{convert, ext, features};
 
 /// An open document: its version and text as the editor has it.
 struct Document {
@@ -35,6 +35,8 @@ struct State {
     watch_files: bool,
     /// Upstream trees named in `initializationOptions`.
     upstream: Vec<(crate::upstream::sources::Tree, std::path::PathBuf, String)>,
+    /// From `initializationOptions` / `workspace/didChangeConfiguration`.
+    settings: ext::ClientSettings,
 }
 
 pub struct Backend {
@@ -53,7 +55,7 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
-    let (service, socket) = LspService::new(|client| Backend {
+    let (service, socket) = LspService::build(|client| Backend {
         client,
         ready: tokio::sync::watch::channel(false).0,
         state: Arc::new(Mutex::new(State {
@@ -67,8 +69,11 @@ where
             hierarchical_symbols: false,
             watch_files: false,
             upstream: Vec::new(),
+            settings: ext::ClientSettings::default(),
         })),
-    });
+    })
+    .custom_method(ext::HOSTS_FOR_FILE, Backend::hosts_for_file)
+    .finish();
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let exit = Arc::new(tokio::sync::Notify::new());
     let service = NullParams {
@@ -182,7 +187,7 @@ impl Backend {
     /// debug level). A read cancelled by a change elsewhere (another
     /// file, the workspace load) is retried on a fresh snapshot; only a
     /// change of the document itself answers ContentModified.
-    async fn timed<T: Send + 'static>(
+    pub(super) async fn timed<T: Send + 'static>(
         &self,
         name: &'static str,
         document: Option<&str>,
@@ -222,10 +227,13 @@ impl Backend {
 
     /// Publishes diagnostics for every file that has (or had) some.
     async fn publish_all(&self) {
-        let generation = lock(&self.state).generation;
+        let (generation, settings) = {
+            let state = lock(&self.state);
+            (state.generation, state.settings.clone())
+        };
         let result = self
-            .read(|analysis, encoding| {
-                let all = analysis.workspace_diagnostics()?;
+            .read(move |analysis, encoding| {
+                let all = settings.filter(analysis.workspace_diagnostics()?);
                 let mut out = Vec::new();
                 for (path, diagnostics) in all {
                     let Some(index) = analysis.line_index(&path)? else {
@@ -523,6 +531,11 @@ impl LanguageServer for Backend {
                     crate::upstream::explicit_from_json(options, "initializationOptions")
                 })
                 .unwrap_or_default();
+            if let Some(settings) =
+                ext::ClientSettings::from_json(params.initialization_options.as_ref())
+            {
+                state.settings = settings;
+            }
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -685,7 +698,23 @@ impl LanguageServer for Backend {
         self.publish_all().await;
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {}
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let Some(settings) = ext::ClientSettings::from_json(Some(&params.settings)) else {
+            return;
+        };
+        let changed = {
+            let mut state = lock(&self.state);
+            let changed = state.settings != settings;
+            if changed {
+                state.settings = settings;
+                state.generation += 1;
+            }
+            changed
+        };
+        if changed {
+            self.publish_all().await;
+        }
+    }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut changed = false;

@@ -55,7 +55,7 @@ impl Analysis {
         self.with_db(|db| {
             for path in paths {
                 if let Some(file) = flakelens_db::file_at(db, path) {
-                    flakelens_analysis::module::module_summary(db, file);
+                    flakelens_analysis::hosts::modules::module_summary(db, file);
                 }
             }
         })

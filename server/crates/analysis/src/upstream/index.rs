@@ -9,10 +9,10 @@ use flakelens_syntax::PositionEncoding;
 
 use super::repr::{path_repr, TypeRepr};
 use super::{doc_markdown, KindRepr, UpstreamIndex, UpstreamKind, UpstreamOption};
-use crate::eval::{Evaluator, Value};
+use crate::eval::Value;
+use crate::hosts::modules::module_summary;
 use crate::module::{
-    module_args, module_ref, module_summary, DeclKind, Declaration, DefEntry, DefKind, ModuleRef,
-    ModuleSummary,
+    module_args, module_ref, DeclKind, Declaration, DefEntry, DefKind, ModuleRef, ModuleSummary,
 };
 use crate::{FileRange, Segment};
 
@@ -24,7 +24,7 @@ pub fn tree_roots(db: &dyn Db, kind: UpstreamKind) -> (Vec<ModuleRef>, Vec<Strin
     let Some(file) = flakelens_db::file_at(db, &list_path) else {
         return (Vec::new(), vec![kind.root_file().to_string()]);
     };
-    let ev = Evaluator::new(db);
+    let ev = crate::known::evaluator(db);
     let mut value = ev.force(&ev.import_thunk(file));
     if let Value::Lambda(_) = value {
         // home-manager: `{ pkgs, lib, check ? true, … }: [ … ]`.

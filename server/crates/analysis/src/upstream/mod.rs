@@ -13,63 +13,20 @@ use flakelens_db::Db;
 use serde::{Deserialize, Serialize};
 
 use crate::hosts::HostKind;
-use crate::module::{DeclKind, DeclMeta, Declaration};
-use crate::options::OptionIndex;
 
 pub use doc::doc_markdown;
 pub use index::{index_tree, tree_roots};
 pub use repr::{path_from, path_repr, SegRepr, TypeRepr};
 
-/// Which module tree an index comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum UpstreamKind {
-    /// nixpkgs' `nixos/modules`.
-    Nixos,
-    /// home-manager's `modules`.
-    Home,
-    /// nix-darwin's `modules`.
-    Darwin,
-}
+pub use crate::base::{UpstreamKind, UpstreamSite};
 
-impl UpstreamKind {
-    pub fn name(self) -> &'static str {
-        match self {
-            UpstreamKind::Nixos => "nixpkgs",
-            UpstreamKind::Home => "home-manager",
-            UpstreamKind::Darwin => "nix-darwin",
-        }
+/// The tree whose options a host of this class sees.
+pub fn tree_for_host(kind: HostKind) -> UpstreamKind {
+    match kind {
+        HostKind::Nixos => UpstreamKind::Nixos,
+        HostKind::Darwin => UpstreamKind::Darwin,
+        HostKind::Home => UpstreamKind::Home,
     }
-
-    /// The module list that roots the tree, relative to its top.
-    pub fn root_file(self) -> &'static str {
-        match self {
-            UpstreamKind::Nixos => "nixos/modules/module-list.nix",
-            UpstreamKind::Home => "modules/modules.nix",
-            UpstreamKind::Darwin => "modules/module-list.nix",
-        }
-    }
-
-    pub fn for_host(kind: HostKind) -> UpstreamKind {
-        match kind {
-            HostKind::Nixos => UpstreamKind::Nixos,
-            HostKind::Darwin => UpstreamKind::Darwin,
-            HostKind::Home => UpstreamKind::Home,
-        }
-    }
-}
-
-/// Where an upstream option is declared.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct UpstreamSite {
-    pub tree: UpstreamKind,
-    /// The tree's root directory (as indexed).
-    pub root: Arc<str>,
-    /// Relative to `root`.
-    pub file: String,
-    /// 1-based.
-    pub line: u32,
-    /// 1-based, in characters.
-    pub column: u32,
 }
 
 /// One upstream option, as cached.
@@ -131,66 +88,6 @@ impl UpstreamIndex {
     pub fn complete(&self) -> bool {
         self.unknown_files.is_empty()
     }
-
-    /// The index as declarations in an option trie.
-    pub fn to_option_index(&self) -> OptionIndex {
-        let root: Arc<str> = self.root.as_str().into();
-        let mut declarations = Vec::with_capacity(self.options.len());
-        for option in &self.options {
-            let kind = match option.kind {
-                KindRepr::Option => DeclKind::Option,
-                KindRepr::Enable => DeclKind::EnableOption,
-                KindRepr::Package => DeclKind::PackageOption,
-                KindRepr::Alias => DeclKind::Alias,
-                KindRepr::Removed => DeclKind::Removed,
-            };
-            declarations.push(Declaration {
-                path: repr::path_from(&option.path),
-                kind,
-                ty: option.ty.to_type(),
-                default: option.default.clone(),
-                description: option.description.clone(),
-                example: option.example.clone(),
-                alias_of: option
-                    .alias_of
-                    .as_ref()
-                    .filter(|_| option.typed_alias)
-                    .map(|to| repr::path_from(to)),
-                decl: None,
-                key: None,
-                path_range: None,
-                meta: DeclMeta {
-                    read_only: option.read_only,
-                    internal: option.internal,
-                    hidden: !option.visible,
-                    warns: option.warns,
-                    removed_message: option.removed_message.clone(),
-                    upstream: Some(Arc::new(UpstreamSite {
-                        tree: self.kind,
-                        root: root.clone(),
-                        file: option.file.clone(),
-                        line: option.line,
-                        column: option.column,
-                    })),
-                },
-            });
-            if let (Some(to), false) = (&option.alias_of, option.typed_alias) {
-                // Untyped aliases still name their target for messages.
-                if let Some(last) = declarations.last_mut() {
-                    last.description.get_or_insert_with(|| {
-                        format!(
-                            "Renamed to `{}`.",
-                            crate::display_path(&repr::path_from(to))
-                        )
-                    });
-                }
-            }
-        }
-        let open: Vec<_> = self.open.iter().map(|path| repr::path_from(path)).collect();
-        let mut index = OptionIndex::default();
-        index.add_upstream(&declarations, &open);
-        index
-    }
 }
 
 /// The upstream indexes a repo's database knows, set by the edge.
@@ -213,33 +110,4 @@ pub fn upstream_index(db: &dyn Db, kind: UpstreamKind) -> Option<&Arc<UpstreamIn
         UpstreamKind::Darwin => input.darwin(db),
     }
     .as_ref()
-}
-
-/// One tree's options as a trie, built once per index.
-pub fn upstream_options(db: &dyn Db, kind: UpstreamKind) -> Option<&Arc<OptionIndex>> {
-    match kind {
-        UpstreamKind::Nixos => nixos_options(db),
-        UpstreamKind::Home => home_options(db),
-        UpstreamKind::Darwin => darwin_options(db),
-    }
-    .as_ref()
-}
-
-fn trie_of(db: &dyn Db, kind: UpstreamKind) -> Option<Arc<OptionIndex>> {
-    upstream_index(db, kind).map(|index| Arc::new(index.to_option_index()))
-}
-
-#[salsa::tracked(returns(ref))]
-fn nixos_options(db: &dyn Db) -> Option<Arc<OptionIndex>> {
-    trie_of(db, UpstreamKind::Nixos)
-}
-
-#[salsa::tracked(returns(ref))]
-fn home_options(db: &dyn Db) -> Option<Arc<OptionIndex>> {
-    trie_of(db, UpstreamKind::Home)
-}
-
-#[salsa::tracked(returns(ref))]
-fn darwin_options(db: &dyn Db) -> Option<Arc<OptionIndex>> {
-    trie_of(db, UpstreamKind::Darwin)
 }
