@@ -124,7 +124,8 @@ Range = 2 => nixpkgs_lib,
 PathAppend = 2 => nixpkgs_lib,
 MapAttrsRecursive = 2 => nixpkgs_lib,
 MapAttrsRecursiveCond = 3 => nixpkgs_lib,
-LoaOf = 1 => types,}
+LoaOf = 1 => types,
+ForEach = 2 => nixpkgs_lib,}
 
 impl KnownPrim {
     pub const fn prim(self) -> Prim {

@@ -31,6 +31,7 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("genAttrs", KnownPrim::GenAttrs.prim()),
     ("mapAttrs", Prim::Builtin(Builtin::MapAttrs)),
     ("mapAttrsRecursive", KnownPrim::MapAttrsRecursive.prim()),
+    ("forEach", KnownPrim::ForEach.prim()),
     (
         "mapAttrsRecursiveCond",
         KnownPrim::MapAttrsRecursiveCond.prim(),
@@ -455,6 +456,16 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             _ => Value::Unknown,
         },
         KnownPrim::ConcatMapAttrs => concat_map_attrs(ev, &a[0], &a[1]),
+        // lib.forEach list f = map f list
+        KnownPrim::ForEach => match list(ev, &a[0]) {
+            Some(items) => Value::List(Rc::new(
+                items
+                    .iter()
+                    .map(|item| ev.apply_thunk(a[1].clone(), item.clone()))
+                    .collect(),
+            )),
+            None => Value::Unknown,
+        },
         KnownPrim::MapAttrsRecursive => map_attrs_recursive(ev, None, &a[0], &a[1], &[], 0),
         KnownPrim::MapAttrsRecursiveCond => {
             map_attrs_recursive(ev, Some(&a[0]), &a[1], &a[2], &[], 0)
