@@ -254,3 +254,143 @@ fn sarif_validates_against_the_official_schema() {
     assert!(!valid);
     assert!(errors.contains("fatal"), "{errors}");
 }
+
+const CONTROL_PORT_DECLARATION: &str = r#"    controlPort = mkOption {
+      type = types.port;
+      default = 8001;
+      example = 8421;
+      description = "TCP port for the poglets control channel.";
+    };
+"#;
+
+fn codes_by_file(cwd: &Path, args: &[&str]) -> (i32, Vec<(String, String)>) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let (code, stdout, stderr) = flakelens_in(cwd, &all);
+    let document: serde_json::Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout}{stderr}"));
+    let found = document["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["file"].as_str().unwrap().to_string(),
+                d["code"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    (code, found)
+}
+
+fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
+    list.iter()
+        .map(|(file, code)| (file.to_string(), code.to_string()))
+        .collect()
+}
+
+#[test]
+fn given_files_report_their_own_diagnostics_only() {
+    let scratch = poglets_with_type_error();
+    let neptune = "hosts/neptune/configuration.nix";
+    let venus = "hosts/venus/configuration.nix";
+    assert_eq!(
+        codes_by_file(&scratch.0, &[neptune]),
+        (1, pairs(&[(neptune, "type-mismatch")]))
+    );
+    // Venus is fine; neptune's error is not venus's business.
+    assert_eq!(codes_by_file(&scratch.0, &[venus]), (0, vec![]));
+    // --all reports the whole workspace.
+    assert_eq!(
+        codes_by_file(&scratch.0, &["--all", venus]),
+        (1, pairs(&[(neptune, "type-mismatch")]))
+    );
+}
+
+#[test]
+fn a_module_change_reports_the_hosts_it_breaks() {
+    let scratch = TempDir::copy_of("poglets");
+    let module = "hosts/modules/servers/poglets.nix";
+    scratch.edit(module, CONTROL_PORT_DECLARATION, "");
+    let neptune = "hosts/neptune/configuration.nix";
+    // Neptune still sets the removed option: shown for the module, which
+    // neptune imports, though the error is in neptune's file.
+    assert_eq!(
+        codes_by_file(&scratch.0, &[module]),
+        (1, pairs(&[(neptune, "unknown-option")]))
+    );
+    // Venus does not import the module.
+    assert_eq!(
+        codes_by_file(&scratch.0, &["hosts/venus/configuration.nix"]),
+        (0, vec![])
+    );
+    // A related location in the given file: venus sets an option of the
+    // module without importing it.
+    scratch.edit(
+        "hosts/venus/configuration.nix",
+        "networking.hostName = \"venus\";",
+        "networking.hostName = \"venus\";\n  services.poglets.enable = true;",
+    );
+    let (_, found) = codes_by_file(&scratch.0, &[module]);
+    assert!(
+        found.contains(&(
+            "hosts/venus/configuration.nix".to_string(),
+            "option-not-imported".to_string()
+        )),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn files_of_several_workspaces_in_one_call() {
+    let first = poglets_with_type_error();
+    let second = TempDir::copy_of("poglets");
+    second.edit(
+        "hosts/neptune/configuration.nix",
+        "port = 8420;",
+        "port = 70000;",
+    );
+    let neptune = first.path("hosts/neptune/configuration.nix");
+    let venus = second.path("hosts/neptune/configuration.nix");
+    let (code, stdout, _) = flakelens_in(
+        Path::new("/"),
+        &[
+            "check",
+            neptune.to_str().unwrap(),
+            venus.to_str().unwrap(),
+            second.path("flake.nix").to_str().unwrap(),
+        ],
+    );
+    assert_eq!(code, 1, "{stdout}");
+    assert!(stdout.contains("found the string \"8420\""), "{stdout}");
+    assert!(stdout.contains("found the integer 70000"), "{stdout}");
+    assert!(
+        stdout.ends_with("2 errors, 0 warnings in 2 files\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn quiet_and_colour() {
+    let scratch = poglets_with_type_error();
+    let (code, stdout, _) = flakelens_in(&scratch.0, &["check", "--quiet"]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("error[type-mismatch]"), "{stdout}");
+    assert!(!stdout.contains("1 error"), "{stdout}");
+    assert!(!stdout.contains('\x1b'), "no colour into a pipe: {stdout}");
+    let clean = TempDir::copy_of("poglets");
+    let (code, stdout, _) = flakelens_in(&clean.0, &["check", "-q"]);
+    assert_eq!((code, stdout.as_str()), (0, ""));
+
+    let (_, always, _) = flakelens_in(&scratch.0, &["check", "--color", "always"]);
+    assert!(always.contains("\x1b["), "{always}");
+    let with_no_color = Command::new(env!("CARGO_BIN_EXE_flakelens"))
+        .args(["check", "--color", "always"])
+        .current_dir(&scratch.0)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&with_no_color.stdout).contains("\x1b["));
+    let (_, never, _) = flakelens_in(&scratch.0, &["check", "--color", "never"]);
+    assert!(!never.contains('\x1b'), "{never}");
+}

@@ -271,3 +271,18 @@ pub(crate) fn relative(root: &str, path: &str) -> String {
         shown
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_choice_honours_no_color_only_in_auto() {
+        assert!(use_colour(ColorChoice::Auto, true, None));
+        assert!(use_colour(ColorChoice::Auto, true, Some("")));
+        assert!(!use_colour(ColorChoice::Auto, true, Some("1")));
+        assert!(!use_colour(ColorChoice::Auto, false, None));
+        assert!(use_colour(ColorChoice::Always, false, Some("1")));
+        assert!(!use_colour(ColorChoice::Never, true, None));
+    }
+}
