@@ -394,3 +394,27 @@ fn quiet_and_colour() {
     let (_, never, _) = flakelens_in(&scratch.0, &["check", "--color", "never"]);
     assert!(!never.contains('\x1b'), "{never}");
 }
+
+#[test]
+fn version_names_the_git_commit_when_built_from_git() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let (code, stdout, _) = flakelens_in(&root, &["--version"]);
+    assert_eq!(code, 0);
+    let version = env!("CARGO_PKG_VERSION");
+    let head = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(&root)
+        .output()
+        .ok()
+        .filter(|output| output.status.success() && root.join(".git").exists());
+    match (std::env::var("FLAKELENS_GIT_COMMIT"), head) {
+        (Ok(commit), _) if !commit.is_empty() => {
+            assert_eq!(stdout, format!("flakelens {version} ({commit})\n"))
+        }
+        (_, Some(head)) => {
+            let head = String::from_utf8_lossy(&head.stdout).trim().to_string();
+            assert_eq!(stdout, format!("flakelens {version} ({head})\n"));
+        }
+        (_, None) => assert_eq!(stdout, format!("flakelens {version}\n")),
+    }
+}

@@ -18,7 +18,7 @@ use crate::load;
 #[derive(Parser, Debug)]
 #[command(
     name = "flakelens",
-    version,
+    version = env!("FLAKELENS_VERSION"),
     about = "Static analysis and a language server for Nix flake repositories"
 )]
 pub struct Cli {
