@@ -418,3 +418,42 @@ fn version_names_the_git_commit_when_built_from_git() {
         (_, None) => assert_eq!(stdout, format!("flakelens {version}\n")),
     }
 }
+
+#[test]
+fn flakelens_toml_problems_point_into_the_file_and_the_rest_applies() {
+    let scratch = poglets_with_type_error();
+    std::fs::write(
+        scratch.path("flakelens.toml"),
+        "colour = true\n\n[diagnostics]\ntype-mismatch = \"warning\"\nunknown-option = 3\n",
+    )
+    .unwrap();
+    let (code, stdout, _) = flakelens_in(&scratch.0, &["check"]);
+    assert_eq!(code, 1, "{stdout}");
+    expect![[r#"
+        warning[invalid-config]: unknown key `colour`; ignored
+          ┌─ flakelens.toml:1:1
+          │
+        1 │ colour = true
+          │ ^^^^^^
+
+        error[invalid-config]: diagnostics.unknown-option must be "off", "warning" or "error", found integer `3`
+          ┌─ flakelens.toml:5:18
+          │
+        5 │ unknown-option = 3
+          │                  ^
+
+        warning[type-mismatch]: services.poglets.port: expected a port (0–65535), found the string "8420"
+           ┌─ hosts/neptune/configuration.nix:15:14
+           │
+        15 │       port = "8420";
+           │              ^^^^^^
+           │
+           ┌─ hosts/modules/servers/poglets.nix:19:5
+           │
+        19 │     port = mkOption {
+           │     ---- option declared here
+
+        1 error, 2 warnings in 2 files
+    "#]]
+    .assert_eq(&stdout);
+}

@@ -3,7 +3,7 @@
 mod machine;
 mod packages;
 mod render;
-mod rules;
+pub(crate) mod rules;
 mod scope;
 
 use std::io::IsTerminal;

@@ -33,6 +33,9 @@ struct State {
     hierarchical_symbols: bool,
     /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
     watch_files: bool,
+    /// Editor settings (initializationOptions, didChangeConfiguration);
+    /// `flakelens.toml` wins over them (crate::config).
+    editor_settings: Option<serde_json::Value>,
 }
 
 pub struct Backend {
@@ -64,6 +67,7 @@ where
             work_done_progress: false,
             hierarchical_symbols: false,
             watch_files: false,
+            editor_settings: None,
         })),
     });
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -341,11 +345,28 @@ impl Backend {
                     .await;
             });
         }
+        let editor = lock(&self.state).editor_settings.clone();
         let loaded = tokio::task::spawn_blocking(move || {
             let root = crate::load::find_root(&root).unwrap_or(root);
-            crate::load::load_workspace(&root)
+            let (config, messages) = match &editor {
+                Some(value) => crate::config::parse_editor(value, &crate::load::vfs_path(&root)),
+                None => Default::default(),
+            };
+            (
+                crate::load::load_workspace_with(&root, Some(&config)),
+                messages,
+            )
         })
         .await;
+        let loaded = match loaded {
+            Ok((loaded, messages)) => {
+                for message in messages {
+                    self.client.log_message(MessageType::WARNING, message).await;
+                }
+                Ok(loaded)
+            }
+            Err(error) => Err(error),
+        };
         match loaded {
             Ok(Ok(workspace)) => {
                 let mut state = lock(&self.state);
@@ -478,6 +499,7 @@ impl LanguageServer for Backend {
             state.work_done_progress = work_done_progress;
             state.hierarchical_symbols = hierarchical_symbols;
             state.watch_files = watch_files;
+            state.editor_settings = params.initialization_options.clone();
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -640,7 +662,15 @@ impl LanguageServer for Backend {
         self.publish_all().await;
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {}
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // A null payload asks the server to pull settings; flakelens does
+        // not pull, so it keeps what it has.
+        if params.settings.is_null() {
+            return;
+        }
+        lock(&self.state).editor_settings = Some(params.settings);
+        self.load_workspace().await;
+    }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut changed = false;
