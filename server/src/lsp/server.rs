@@ -36,6 +36,9 @@ struct State {
     /// Editor settings (initializationOptions, didChangeConfiguration);
     /// `flakelens.toml` wins over them (crate::config).
     editor_settings: Option<serde_json::Value>,
+    /// Bumped when a workspace load starts: a load finishing after a newer
+    /// one started is stale (older settings) and is not applied.
+    load_ticket: u64,
 }
 
 pub struct Backend {
@@ -68,6 +71,7 @@ where
             hierarchical_symbols: false,
             watch_files: false,
             editor_settings: None,
+            load_ticket: 0,
         })),
     });
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -345,7 +349,11 @@ impl Backend {
                     .await;
             });
         }
-        let editor = lock(&self.state).editor_settings.clone();
+        let (editor, ticket) = {
+            let mut state = lock(&self.state);
+            state.load_ticket += 1;
+            (state.editor_settings.clone(), state.load_ticket)
+        };
         let loaded = tokio::task::spawn_blocking(move || {
             let root = crate::load::find_root(&root).unwrap_or(root);
             let (config, messages) = match &editor {
@@ -368,6 +376,9 @@ impl Backend {
             Err(error) => Err(error),
         };
         match loaded {
+            Ok(Ok(_)) if lock(&self.state).load_ticket != ticket => {
+                // A newer load (newer settings) is under way and applies.
+            }
             Ok(Ok(workspace)) => {
                 let mut state = lock(&self.state);
                 let mut files = workspace.files;
