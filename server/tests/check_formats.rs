@@ -457,3 +457,13 @@ fn flakelens_toml_problems_point_into_the_file_and_the_rest_applies() {
     "#]]
     .assert_eq(&stdout);
 }
+
+#[test]
+fn given_files_also_show_flakelens_toml_problems() {
+    let scratch = TempDir::copy_of("poglets");
+    std::fs::write(scratch.path("flakelens.toml"), "exclude = 1\n").unwrap();
+    assert_eq!(
+        codes_by_file(&scratch.0, &["hosts/venus/configuration.nix"]),
+        (1, pairs(&[("flakelens.toml", "invalid-config")]))
+    );
+}

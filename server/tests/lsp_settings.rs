@@ -206,3 +206,35 @@ fn editor_settings_apply_and_flakelens_toml_wins() {
         "the editor's type-mismatch = error overrode flakelens.toml"
     );
 }
+
+#[test]
+fn problems_in_editor_settings_are_logged() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.send(json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {
+            "processId": null,
+            "rootUri": format!("file://{}", dir.0.display()),
+            "capabilities": {},
+            "initializationOptions": { "colour": 1, "exclude": "x" },
+        },
+    }));
+    client.wait_for("initialize response", |m| m["id"] == 1);
+    client.notify("initialized", json!({}));
+    let logged = client.wait_for("a log message about the settings", |m| {
+        m["method"] == "window/logMessage"
+            && m["params"]["message"]
+                .as_str()
+                .is_some_and(|text| text.starts_with("editor settings:"))
+    });
+    assert_eq!(
+        logged["params"]["message"],
+        "editor settings: unknown key `colour`; ignored"
+    );
+    let logged = client.wait_for("the second message", |m| m["method"] == "window/logMessage");
+    assert_eq!(
+        logged["params"]["message"],
+        "editor settings: exclude must be an array of strings, found string `\"x\"`"
+    );
+}

@@ -192,7 +192,13 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
                 if let (Some(only), false) = (&workspace.only, all) {
                     let hosts = cancelled(analysis.hosts())?;
                     let affected = scope::affected_files(&hosts, only);
-                    scope::retain_for_files(&mut diagnostics, only, &affected);
+                    // flakelens.toml changes how every file is checked.
+                    let mut given = only.clone();
+                    given.extend(flakelens_db::paths::join(
+                        &analysis.root(),
+                        crate::config::SETTINGS_FILE,
+                    ));
+                    scope::retain_for_files(&mut diagnostics, &given, &affected);
                 }
                 report.add(&analysis, diagnostics);
             }

@@ -11,6 +11,9 @@
 //!    defining the host. Removing or changing a declaration breaks the hosts
 //!    importing it; without the old version of the file flakelens cannot tell
 //!    which of their errors are new, so it shows all of that kind.
+//!
+//! The caller adds `flakelens.toml` to the given files: its problems change
+//! how every file is checked.
 
 use std::collections::BTreeSet;
 
