@@ -7,6 +7,8 @@
 //! on the covered line, of the listed codes (or of any code without a list).
 //! A suppression that covers nothing is an `unused-suppression` warning.
 
+use std::sync::{Arc, Mutex};
+
 use flakelens_analysis::check::Severity;
 use flakelens_db::{paths, Db, DiagnosticLevel, Settings, SourceFile};
 use flakelens_syntax::{PositionEncoding, SyntaxKind, TextRange, TextSize};
@@ -85,13 +87,38 @@ pub fn is_excluded(settings: &Settings, root: &str, path: &str) -> bool {
     if settings.exclude.is_empty() {
         return false;
     }
-    let relative = paths::relative_to(path, root);
-    settings.exclude.iter().any(|glob| {
-        globset::GlobBuilder::new(glob)
+    exclude_set(&settings.exclude).is_match(paths::relative_to(path, root))
+}
+
+/// The compiled `exclude` globs. Compiled once per distinct list, not once
+/// per file: a workspace check asks for every file.
+fn exclude_set(globs: &[String]) -> Arc<globset::GlobSet> {
+    static CACHE: Mutex<Option<(Vec<String>, Arc<globset::GlobSet>)>> = Mutex::new(None);
+    let mut cache = CACHE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((cached, set)) = cache.as_ref() {
+        if cached == globs {
+            return set.clone();
+        }
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for glob in globs {
+        // Invalid globs were reported (and dropped) when the settings were read.
+        if let Ok(glob) = globset::GlobBuilder::new(glob)
             .literal_separator(true)
             .build()
-            .is_ok_and(|glob| glob.compile_matcher().is_match(relative))
-    })
+        {
+            builder.add(glob);
+        }
+    }
+    let set = Arc::new(
+        builder
+            .build()
+            .unwrap_or_else(|_| globset::GlobSet::empty()),
+    );
+    *cache = Some((globs.to_vec(), set.clone()));
+    set
 }
 
 /// The diagnostics of `path` as the user sees them.
