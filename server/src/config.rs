@@ -120,6 +120,11 @@ pub fn parse_editor(value: &serde_json::Value, root: &str) -> (Config, Vec<Strin
     // Nulls mean "not set" in editor settings; TOML has no null.
     let mut cleaned = serde_json::Map::new();
     for (key, value) in object {
+        // Settings of the editor extension itself (VS Code: the server
+        // binary, protocol tracing), not of the analysis.
+        if key == "server" || key == "trace" {
+            continue;
+        }
         if !value.is_null() {
             cleaned.insert(key.clone(), strip_nulls(value));
         }
@@ -234,15 +239,20 @@ impl Parser<'_> {
                         continue;
                     };
                     for (key, item) in section.iter() {
+                        // camelCase: how editor settings (VS Code) spell them.
                         let slot = match key {
                             "nixpkgs" => 0,
-                            "home-manager" => 1,
-                            "nix-darwin" => 2,
+                            "home-manager" | "homeManager" => 1,
+                            "nix-darwin" | "nixDarwin" => 2,
                             _ => {
                                 self.unknown_key(section, "upstream", key, item);
                                 continue;
                             }
                         };
+                        // An empty path means unset (the editor's default).
+                        if item.as_str().is_some_and(|path| path.trim().is_empty()) {
+                            continue;
+                        }
                         let value = self.path(&format!("upstream.{key}"), item);
                         match slot {
                             0 => self.config.nixpkgs = value,
@@ -270,6 +280,26 @@ impl Parser<'_> {
     fn diagnostics(&mut self, section: &dyn TableLike) {
         let known: Vec<&str> = crate::cli::rules::RULES.iter().map(|r| r.code).collect();
         for (code, item) in section.iter() {
+            if code == "disabled" {
+                // `disabled = [codes]`: the editors' spelling of `code = "off"`.
+                for (code, range) in self
+                    .strings("diagnostics.disabled", item)
+                    .unwrap_or_default()
+                {
+                    if known.contains(&code) {
+                        self.config
+                            .diagnostics
+                            .insert(code.to_string(), DiagnosticLevel::Off);
+                    } else {
+                        self.problems.push(Problem {
+                            range,
+                            message: format!("unknown diagnostic code `{code}`; ignored"),
+                            is_error: false,
+                        });
+                    }
+                }
+                continue;
+            }
             if !known.contains(&code) {
                 self.problems.push(Problem {
                     range: Self::key_range(section, code, item),

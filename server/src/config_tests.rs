@@ -193,3 +193,33 @@ fn editor_settings_problems_are_messages() {
         (Config::default(), vec![])
     );
 }
+
+#[test]
+fn what_the_vs_code_extension_sends() {
+    let (config, messages) = parse_editor(
+        &serde_json::json!({ "flakelens": {
+            "upstream": { "nixpkgs": "/src/nixpkgs", "homeManager": null, "nixDarwin": "" },
+            "diagnostics": { "disabled": ["unknown-option", "nope"] },
+            "server": { "path": "/bin/flakelens" },
+            "trace": { "server": "off" },
+        } }),
+        "/repo",
+    );
+    assert_eq!(
+        messages,
+        ["editor settings: unknown diagnostic code `nope`; ignored"]
+    );
+    assert_eq!(config.nixpkgs.as_deref(), Some("/src/nixpkgs"));
+    assert_eq!((config.home_manager, config.nix_darwin), (None, None));
+    assert_eq!(
+        config.diagnostics,
+        BTreeMap::from([("unknown-option".to_string(), DiagnosticLevel::Off)])
+    );
+    // The same spelling works in flakelens.toml.
+    let (config, problems) = parse_toml("[diagnostics]\ndisabled = [\"type-mismatch\"]\n", "/r");
+    assert_eq!(problems, vec![]);
+    assert_eq!(
+        config.diagnostics,
+        BTreeMap::from([("type-mismatch".to_string(), DiagnosticLevel::Off)])
+    );
+}

@@ -6,6 +6,7 @@
 //! no lock or snapshot is held across `.await`.
 
 mod convert;
+mod ext;
 mod features;
 mod server;
 

@@ -9,7 +9,7 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
-use super::{convert, features};
+use super::{convert, ext, features};
 
 /// An open document: its version and text as the editor has it.
 struct Document {
@@ -57,7 +57,7 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
-    let (service, socket) = LspService::new(|client| Backend {
+    let (service, socket) = LspService::build(|client| Backend {
         client,
         ready: tokio::sync::watch::channel(false).0,
         state: Arc::new(Mutex::new(State {
@@ -73,7 +73,9 @@ where
             editor_settings: None,
             load_ticket: 0,
         })),
-    });
+    })
+    .custom_method(ext::HOSTS_FOR_FILE, Backend::hosts_for_file)
+    .finish();
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let exit = Arc::new(tokio::sync::Notify::new());
     let service = NullParams {
@@ -187,7 +189,7 @@ impl Backend {
     /// debug level). A read cancelled by a change elsewhere (another
     /// file, the workspace load) is retried on a fresh snapshot; only a
     /// change of the document itself answers ContentModified.
-    async fn timed<T: Send + 'static>(
+    pub(super) async fn timed<T: Send + 'static>(
         &self,
         name: &'static str,
         document: Option<&str>,
@@ -229,7 +231,7 @@ impl Backend {
     async fn publish_all(&self) {
         let generation = lock(&self.state).generation;
         let result = self
-            .read(|analysis, encoding| {
+            .read(move |analysis, encoding| {
                 let all = analysis.workspace_diagnostics()?;
                 let mut out = Vec::new();
                 for (path, diagnostics) in all {
