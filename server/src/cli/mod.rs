@@ -1,7 +1,7 @@
 //! Command-line interface: `check`, `options`, `hosts`, `lsp`.
 
 mod machine;
-mod packages;
+pub mod packages;
 mod render;
 pub(crate) mod rules;
 mod scope;

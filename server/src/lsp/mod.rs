@@ -8,7 +8,9 @@
 mod convert;
 mod ext;
 mod features;
+mod from_proto;
 mod server;
+mod to_proto;
 
 use std::process::ExitCode;
 

@@ -9,7 +9,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use flakelens_analysis::check::Severity;
+use flakelens_analysis::diagnostics::Severity;
 use flakelens_db::{paths, Db, DiagnosticLevel, Settings, SourceFile};
 use flakelens_syntax::{PositionEncoding, SyntaxKind, TextRange, TextSize};
 

@@ -6,25 +6,17 @@ use std::sync::Arc;
 use flakelens_db::{paths, Db, SourceFile};
 
 use crate::eval::{Evaluator, Value};
-use crate::module::{module_imports, ModuleRef, ModuleSummary};
+use crate::module::{ModuleRef, ModuleSummary};
+
+pub mod modules;
+
 use crate::FileRange;
+pub use modules::{
+    looks_like_module_function, module_declarations, module_imports, module_summary,
+    module_summary_in,
+};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum HostKind {
-    Nixos,
-    Darwin,
-    Home,
-}
-
-impl HostKind {
-    pub fn output_name(self) -> &'static str {
-        match self {
-            HostKind::Nixos => "nixosConfigurations",
-            HostKind::Darwin => "darwinConfigurations",
-            HostKind::Home => "homeConfigurations",
-        }
-    }
-}
+pub use crate::HostKind;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Host {
@@ -53,8 +45,8 @@ pub struct HostSet {
 /// Every host of the workspace.
 #[salsa::tracked(returns(ref))]
 pub fn hosts(db: &dyn Db) -> Arc<HostSet> {
-    if crate::flake::flake_file(db).is_some() {
-        let ev = Evaluator::new(db);
+    if crate::known::flake::flake_file(db).is_some() {
+        let ev = crate::known::evaluator(db);
         let mut set = flake_hosts(&ev);
         set.incomplete |= ev.exhausted();
         set.touched = ev.touched_files();
@@ -125,7 +117,7 @@ pub fn special_args(
     kind: HostKind,
     name: &str,
 ) -> Option<std::rc::Rc<crate::eval::Attrs>> {
-    crate::flake::flake_file(ev.db)?;
+    crate::known::flake::flake_file(ev.db)?;
     let Value::Attrs(outputs) = ev.force(&ev.flake_self()) else {
         return None;
     };
@@ -143,7 +135,7 @@ pub fn special_args(
 /// same for every host and are not listed).
 #[salsa::tracked(returns(ref))]
 pub fn host_specific_args<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Vec<String> {
-    let ev = Evaluator::new(db);
+    let ev = crate::known::evaluator(db);
     let Some(special) = special_args(&ev, *key.kind(db), key.name(db)) else {
         return Vec::new();
     };

@@ -1,6 +1,6 @@
 //! Option types as plain data, and checking literal values against them.
 
-use crate::module::{DefKind, DefValue};
+use super::{DefKind, DefValue};
 use crate::FileRange;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -1,163 +1,30 @@
-//! Diagnostics from the module-system analysis.
-//!
-//! Severity discipline: when the analysis is not sure, it says nothing.
+//! Diagnostics of one host: type mismatches, unknown and not-imported
+//! options, missing imports and duplicate declarations, checked over the
+//! host's module closure.
 
 use std::sync::Arc;
 
 use flakelens_db::{paths, Db, SourceFile};
 
-use crate::hosts::{host, host_closure, host_keys, hosts, Closure, HostKey};
+use super::{codes, Diagnostic, Fix, Severity};
+use crate::display_path;
+use crate::hosts::{host, host_closure, Closure, HostKey};
+use crate::known::upstream::UPSTREAM_TOP_LEVEL;
+use crate::module::types::check_value;
 use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options, OptionIndex, Trie};
-use crate::types::check_value;
-use crate::{display_path, FileRange};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Severity {
-    Error,
-    Warning,
-}
-
-/// Stable diagnostic codes (documented in docs/diagnostics.md).
-pub mod codes {
-    pub const SYNTAX_ERROR: &str = "syntax-error";
-    pub const UNREADABLE_FILE: &str = "unreadable-file";
-    pub const TYPE_MISMATCH: &str = "type-mismatch";
-    pub const UNKNOWN_OPTION: &str = "unknown-option";
-    pub const OPTION_NOT_IMPORTED: &str = "option-not-imported";
-    pub const MISSING_IMPORT: &str = "missing-import";
-    pub const DUPLICATE_DECLARATION: &str = "duplicate-declaration";
-    pub const MISSING_HOST_FILE: &str = "missing-host-file";
-    pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
-    pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
-}
-
-/// A replacement that fixes a diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Fix {
-    pub label: String,
-    pub range: FileRange,
-    pub replacement: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Diagnostic {
-    pub range: FileRange,
-    pub severity: Severity,
-    pub code: &'static str,
-    pub message: String,
-    pub related: Vec<(FileRange, String)>,
-    pub fixes: Vec<Fix>,
-}
-
-/// Top-level option namespaces that NixOS, nix-darwin or home-manager
-/// declare themselves: a repo declaring something below one of them does
-/// not own the whole namespace.
-const UPSTREAM_TOP_LEVEL: &[&str] = &[
-    "_module",
-    "accounts",
-    "appstream",
-    "assertions",
-    "boot",
-    "console",
-    "containers",
-    "dconf",
-    "documentation",
-    "dysnomia",
-    "ec2",
-    "editorconfig",
-    "environment",
-    "fileSystems",
-    "fonts",
-    "gtk",
-    "hardware",
-    "home",
-    "home-manager",
-    "homebrew",
-    "i18n",
-    "ids",
-    "image",
-    "isoImage",
-    "jobs",
-    "krb5",
-    "launchd",
-    "lib",
-    "location",
-    "manual",
-    "meta",
-    "mobile",
-    "netboot",
-    "networking",
-    "news",
-    "nix",
-    "nixpkgs",
-    "oci",
-    "power",
-    "powerManagement",
-    "programs",
-    "qt",
-    "sdImage",
-    "security",
-    "services",
-    "snapraid",
-    "sound",
-    "specialisation",
-    "submoduleSupport",
-    "swapDevices",
-    "system",
-    "systemd",
-    "targets",
-    "testing",
-    "time",
-    "uninstall",
-    "users",
-    "virtualisation",
-    "vmVariant",
-    "vmVariantWithBootLoader",
-    "warnings",
-    "wayland",
-    "wsl",
-    "xdg",
-    "xresources",
-    "xsession",
-    "zramSwap",
-    "nesting",
-    "installer",
-    "stylix",
-    "age",
-    "sops",
-    "disko",
-    "nixvim",
-    "wrappers",
-    "catppuccin",
-    "colorScheme",
-    "fileSystem",
-    "darwin",
-    "cloud",
-    "proxmox",
-    "lxc",
-    "openstack",
-    "amazonImage",
-    "formatConfigs",
-    "dockerImage",
-    "kubernetes",
-    "gnome",
-    "xfconf",
-    "flake",
-    "perSystem",
-];
-
-struct HostContext<'a> {
-    db: &'a dyn Db,
-    index: &'a OptionIndex,
-    repo: &'a OptionIndex,
-    closure: &'a Closure,
-    host_name: String,
-    host_root: Option<SourceFile>,
+pub(crate) struct HostContext<'a> {
+    pub(crate) db: &'a dyn Db,
+    pub(crate) index: &'a OptionIndex,
+    pub(crate) repo: &'a OptionIndex,
+    pub(crate) closure: &'a Closure,
+    pub(crate) host_name: String,
+    pub(crate) host_root: Option<SourceFile>,
     /// Top-level namespaces are owned only when no external module could
     /// add to them.
-    top_level_owned: bool,
-    out: Vec<Diagnostic>,
+    pub(crate) top_level_owned: bool,
+    pub(crate) out: Vec<Diagnostic>,
 }
 
 /// Diagnostics for one host: definitions in its closure checked against
@@ -177,7 +44,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
     let mut out = Vec::new();
     let mut summaries: Vec<&ModuleSummary> = Vec::new();
     for file in &closure.files {
-        summaries.push(crate::module::module_summary_in(db, *file, Some(key)));
+        summaries.push(crate::hosts::module_summary_in(db, *file, Some(key)));
     }
     summaries.extend(closure.inline.iter().map(|s| &**s));
     check_closure(
@@ -220,7 +87,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         let mut nested_index = OptionIndex::default();
         let mut nested_summaries: Vec<&ModuleSummary> = Vec::new();
         for file in &nested_closure.files {
-            nested_summaries.push(crate::module::module_summary(db, *file));
+            nested_summaries.push(crate::hosts::module_summary(db, *file));
         }
         nested_summaries.extend(nested_closure.inline.iter().map(|s| &**s));
         for summary in &nested_summaries {
@@ -245,7 +112,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
 }
 
 #[allow(clippy::too_many_arguments)]
-fn check_closure(
+pub(crate) fn check_closure(
     db: &dyn Db,
     closure: &Closure,
     index: &OptionIndex,
@@ -276,7 +143,7 @@ fn check_closure(
     out.extend(cx.out);
 }
 
-fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
+pub(crate) fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
     for import in &summary.imports {
         match import {
             ModuleRef::Missing {
@@ -296,18 +163,18 @@ fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
     }
 }
 
-fn display_file(db: &dyn Db, path: &str) -> String {
+pub(crate) fn display_file(db: &dyn Db, path: &str) -> String {
     paths::relative_to(path, db.workspace().root(db)).to_string()
 }
 
-fn check_definitions(cx: &mut HostContext, entries: &[DefEntry]) {
+pub(crate) fn check_definitions(cx: &mut HostContext, entries: &[DefEntry]) {
     // Copy the reference out so `cx` stays free to borrow mutably.
     let index: &OptionIndex = cx.index;
     let mut path = Vec::new();
     walk(cx, Some(&index.root), index.root.open, entries, &mut path);
 }
 
-fn walk(
+pub(crate) fn walk(
     cx: &mut HostContext,
     node: Option<&Trie>,
     open: bool,
@@ -400,7 +267,7 @@ fn walk(
 
 /// The path as written in one binding: `my.bakcup.enable` when the entry
 /// `bakcup` came from `my.bakcup.enable = true;`.
-fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
+pub(crate) fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
     let mut full = path.to_vec();
     let mut current = entry;
     loop {
@@ -418,7 +285,7 @@ fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
 
 /// A definition whose path the host's index does not have. Returns whether
 /// the path lies in a namespace the repo owns (reported or not).
-fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bool {
+pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bool {
     let names: Vec<&str> = path.iter().map(String::as_str).collect();
     if !owned(cx, &names) {
         return false;
@@ -514,7 +381,7 @@ fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bo
 /// Whether the repo owns the namespace of `names` completely: some prefix
 /// has an `enable` option declared by the repo, or the first segment is a
 /// top-level namespace no upstream module declares.
-fn owned(cx: &HostContext, names: &[&str]) -> bool {
+pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
     for length in 1..names.len() {
         if cx.repo.owns_by_enable(&names[..length]) {
             return true;
@@ -537,7 +404,7 @@ pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .map(|(_, candidate)| candidate.to_string())
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     // Optimal string alignment distance: insertions, deletions,
     // substitutions and adjacent transpositions (`prot` → `port`) cost 1.
     let a: Vec<char> = a.chars().collect();
@@ -563,7 +430,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-fn duplicate_declarations(cx: &mut HostContext) {
+pub(crate) fn duplicate_declarations(cx: &mut HostContext) {
     for (path, decl) in cx.index.all() {
         let Some(node) = cx
             .index
@@ -615,153 +482,4 @@ fn duplicate_declarations(cx: &mut HostContext) {
             fixes: Vec::new(),
         });
     }
-}
-
-/// Modules no host uses are still checked against every option the repo
-/// declares, for type mismatches only: which options they may set is not
-/// known without a host.
-#[salsa::tracked(returns(ref))]
-pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
-    let used = used_files(db);
-    let repo = repo_options(db);
-    let empty = Closure::default();
-    let mut out = Vec::new();
-    for file in crate::options::module_files(db) {
-        // Files used by a host are checked there; files the flake reads
-        // as something else (packages, helpers) are not modules.
-        if used.contains(&file) {
-            continue;
-        }
-        // Only files written as module functions (`{ config, lib, ... }:`);
-        // a bare attrset is as likely to be data as a module.
-        if !crate::module::looks_like_module_function(db, file) {
-            continue;
-        }
-        let summary = crate::module::module_summary(db, file);
-        if summary.definitions.is_empty() {
-            continue;
-        }
-        let mut cx = HostContext {
-            db,
-            index: repo,
-            repo,
-            closure: &empty,
-            host_name: String::new(),
-            host_root: None,
-            top_level_owned: false,
-            out: Vec::new(),
-        };
-        check_definitions(&mut cx, &summary.definitions);
-        out.extend(
-            cx.out
-                .into_iter()
-                .filter(|diagnostic| diagnostic.code == codes::TYPE_MISMATCH),
-        );
-    }
-    Arc::new(out)
-}
-
-/// Files the repo's outputs use: read while evaluating the flake, its
-/// hosts and package sets, or in a host's module closure (nested ones
-/// included). Without a flake, every file counts as used.
-#[salsa::tracked(returns(ref))]
-pub fn used_files(db: &dyn Db) -> Arc<Vec<SourceFile>> {
-    let mut used: std::collections::BTreeMap<String, SourceFile> = Default::default();
-    let mut add = |file: SourceFile| {
-        used.insert(file.path(db).clone(), file);
-    };
-    if crate::flake::flake_file(db).is_none() {
-        for file in db.workspace().files(db).values() {
-            add(*file);
-        }
-        return Arc::new(used.into_values().collect());
-    }
-    let set = hosts(db);
-    set.touched.iter().copied().for_each(&mut add);
-    for key in host_keys(db) {
-        let closure = host_closure(db, key);
-        closure.files.iter().copied().for_each(&mut add);
-        for file in &closure.files {
-            for nested in &crate::module::module_summary_in(db, *file, Some(key)).nested {
-                if let ModuleRef::File { file, .. } = nested.module {
-                    let roots = std::slice::from_ref(&nested.module);
-                    for inner in crate::hosts::closure_of(db, roots, None).files {
-                        add(inner);
-                    }
-                    add(file);
-                }
-            }
-        }
-    }
-    let packages = crate::packages::packages(db);
-    packages.touched.iter().copied().for_each(&mut add);
-    for package in &packages.packages {
-        if let Some(recipe) = package.recipe_file {
-            add(recipe);
-        }
-    }
-    Arc::new(used.into_values().collect())
-}
-
-/// Diagnostics that do not belong to one host: host files that do not
-/// exist, and modules in no host checked against all repo options.
-#[salsa::tracked(returns(ref))]
-pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
-    let mut out = Vec::new();
-    let set = hosts(db);
-    for host in &set.hosts {
-        for root in &host.roots {
-            if let ModuleRef::Missing {
-                path,
-                site: Some(site),
-            } = root
-            {
-                // The host's own file (its path names the host) is a
-                // warning about the host list; any other entry of the
-                // modules list is a broken import.
-                if !path.contains(host.name.as_str()) {
-                    out.push(Diagnostic {
-                        range: *site,
-                        severity: Severity::Error,
-                        code: codes::MISSING_IMPORT,
-                        message: format!(
-                            "module {} of host {} does not exist",
-                            display_file(db, path),
-                            host.name
-                        ),
-                        related: Vec::new(),
-                        fixes: Vec::new(),
-                    });
-                    continue;
-                }
-                out.push(Diagnostic {
-                    range: *site,
-                    severity: Severity::Warning,
-                    code: codes::MISSING_HOST_FILE,
-                    message: format!(
-                        "host {} uses {}, which does not exist",
-                        host.name,
-                        display_file(db, path)
-                    ),
-                    related: Vec::new(),
-                    fixes: Vec::new(),
-                });
-            }
-        }
-    }
-    for key in host_keys(db) {
-        out.extend(host_diagnostics(db, key).iter().cloned());
-    }
-    out.extend(crate::packages::package_diagnostics(db).iter().cloned());
-    out.extend(unused_module_diagnostics(db).iter().cloned());
-    // Deduplicate: a module shared by several hosts reports once.
-    let mut seen = std::collections::HashSet::new();
-    out.retain(|diagnostic| {
-        seen.insert((
-            diagnostic.range,
-            diagnostic.code,
-            diagnostic.message.clone(),
-        ))
-    });
-    Arc::new(out)
 }
