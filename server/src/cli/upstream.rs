@@ -39,8 +39,16 @@ impl UpstreamArgs {
     }
 }
 
+/// Finds and indexes the trees: CLI flags first, then `flakelens.toml`
+/// `[upstream]`, then what `sources` finds on the machine.
 pub fn load(root: &Path, args: &UpstreamArgs) -> Upstream {
-    upstream::load(Some(root), args.explicit())
+    let mut explicit = args.explicit();
+    let settings = crate::config::load_settings(root, &crate::load::vfs_path(root), None).settings;
+    explicit.extend(upstream::explicit_from_settings(
+        &settings.upstream,
+        "flakelens.toml [upstream]",
+    ));
+    upstream::load(Some(root), explicit)
 }
 
 fn display_path(path: &[SegRepr]) -> String {

@@ -101,13 +101,18 @@ pub fn index_one(found: &Found, cache_dir: Option<&Path>) -> Indexed {
     }
 }
 
-/// `{ "nixpkgs": DIR, "home-manager": DIR, "nix-darwin": DIR }`, also nested
-/// under `"upstream"` (the `flakelens.toml` `[upstream]` keys).
-pub fn explicit_from_json(value: &serde_json::Value, origin: &str) -> Vec<(Tree, PathBuf, String)> {
-    let table = value.get("upstream").unwrap_or(value);
+/// The `[upstream]` settings (flakelens.toml / editor settings) as explicit paths.
+pub fn explicit_from_settings(
+    paths: &flakelens_db::UpstreamPaths,
+    origin: &str,
+) -> Vec<(Tree, PathBuf, String)> {
     let mut out = Vec::new();
-    for tree in Tree::ALL {
-        if let Some(path) = table.get(tree.name()).and_then(|p| p.as_str()) {
+    for (tree, path) in [
+        (Tree::Nixpkgs, &paths.nixpkgs),
+        (Tree::HomeManager, &paths.home_manager),
+        (Tree::NixDarwin, &paths.nix_darwin),
+    ] {
+        if let Some(path) = path {
             out.push((tree, PathBuf::from(path), origin.to_string()));
         }
     }

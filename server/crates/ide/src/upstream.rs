@@ -49,6 +49,13 @@ impl AnalysisHost {
 }
 
 impl Analysis {
+    /// The `[upstream]` paths of the workspace settings (`flakelens.toml`,
+    /// then editor settings).
+    pub fn upstream_paths(&self) -> flakelens_db::UpstreamPaths {
+        use flakelens_db::Db;
+        self.db.workspace().settings(&self.db).upstream.clone()
+    }
+
     /// Module summaries of these files (VFS paths), computed and kept:
     /// run on several snapshots at once to index a tree in parallel.
     pub fn warm_modules(&self, paths: &[String]) -> Cancellable<()> {
