@@ -417,6 +417,45 @@ impl Backend {
         self.ready.send_replace(true);
         let _ = done.send(());
         self.publish_all().await;
+        self.load_upstream().await;
+    }
+
+    /// Finds and indexes nixpkgs/home-manager/nix-darwin (from the cache
+    /// when valid), then republishes; says once why a pinned tree is absent.
+    async fn load_upstream(&self) {
+        let (root, explicit) = {
+            let state = lock(&self.state);
+            let paths = state.host.analysis().upstream_paths();
+            (
+                state.host.root(),
+                crate::upstream::explicit_from_settings(&paths, "settings [upstream]"),
+            )
+        };
+        let upstream = tokio::task::spawn_blocking(move || {
+            crate::upstream::load(Some(std::path::Path::new(&root)), explicit)
+        })
+        .await;
+        let Ok(upstream) = upstream else {
+            return;
+        };
+        if !upstream.trees.is_empty() {
+            use flakelens_analysis::upstream::UpstreamKind;
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.host.set_upstream(
+                upstream.index(UpstreamKind::Nixos),
+                upstream.index(UpstreamKind::Home),
+                upstream.index(UpstreamKind::Darwin),
+            );
+        }
+        for note in &upstream.located.notes {
+            self.client
+                .show_message(MessageType::INFO, format!("flakelens: {}", note.message))
+                .await;
+        }
+        if !upstream.trees.is_empty() {
+            self.publish_all().await;
+        }
     }
 }
 

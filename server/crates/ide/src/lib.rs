@@ -19,6 +19,7 @@ pub mod hover;
 pub mod references;
 pub mod scope;
 pub mod symbols;
+mod upstream;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;

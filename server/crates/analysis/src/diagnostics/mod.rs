@@ -38,6 +38,9 @@ pub mod codes {
     pub const MISSING_HOST_FILE: &str = "missing-host-file";
     pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
     pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
+    pub const RENAMED_OPTION: &str = "renamed-option";
+    pub const REMOVED_OPTION: &str = "removed-option";
+    pub const READ_ONLY_OPTION: &str = "read-only-option";
 }
 
 /// A replacement that fixes a diagnostic.
