@@ -23,7 +23,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use flakelens_analysis::check::{self, codes};
-use flakelens_db::{paths, Db, LoadProblem, RootDatabase, Settings, SourceFile};
+use flakelens_db::{paths, Db, LoadProblem, ProblemKind, RootDatabase, Settings, SourceFile};
 use flakelens_syntax::{normalize_newlines, LineIndex, TextRange};
 use salsa::Setter;
 
@@ -261,10 +261,14 @@ fn file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for problem in db.workspace().problems(db).iter() {
         if problem.path == path {
+            let (severity, code) = match problem.kind {
+                ProblemKind::Unreadable => (Severity::Error, codes::UNREADABLE_FILE),
+                ProblemKind::Skipped => (Severity::Warning, codes::NOT_LOADED),
+            };
             out.push(Diagnostic {
                 range: TextRange::empty(0.into()),
-                severity: Severity::Error,
-                code: codes::UNREADABLE_FILE,
+                severity,
+                code,
                 message: problem.message.clone(),
                 related: Vec::new(),
                 fixes: Vec::new(),
