@@ -218,7 +218,14 @@ impl Backend {
     }
 
     /// Publishes diagnostics for every file that has (or had) some.
+    ///
+    /// Nothing is published before the initial load ends: a file opened
+    /// earlier would be analysed without its imports (and against a root
+    /// of `/`). The load publishes for every open file when it is done.
     async fn publish_all(&self) {
+        if !*self.ready.borrow() {
+            return;
+        }
         let generation = lock(&self.state).generation;
         let result = self
             .read(|analysis, encoding| {
