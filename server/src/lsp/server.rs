@@ -44,6 +44,9 @@ pub struct Backend {
     ready: tokio::sync::watch::Sender<bool>,
 }
 
+/// Messages handled at once (requests waiting for analysis included).
+const MAX_IN_FLIGHT: usize = 256;
+
 /// Serves one session. Returns `false` when the client sent `exit`
 /// without `shutdown` first (the process then exits with status 1).
 pub async fn serve<I, O>(stdin: I, stdout: O) -> bool
@@ -73,8 +76,13 @@ where
         shutdown: shutdown.clone(),
         exit: exit.clone(),
     };
+    // tower-lsp handles at most `concurrency_level` messages at once and
+    // stops reading beyond that: with its default of 4, four slow requests
+    // held up every `didChange` and `$/cancelRequest` behind them. Requests
+    // wait on the blocking pool, so many in flight cost little.
+    let server = Server::new(stdin, stdout, socket).concurrency_level(MAX_IN_FLIGHT);
     tokio::select! {
-        _ = Server::new(stdin, stdout, socket).serve(service) => true,
+        _ = server.serve(service) => true,
         _ = exit.notified() => shutdown.load(std::sync::atomic::Ordering::SeqCst),
     }
 }
@@ -133,6 +141,23 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// Cancels a snapshot's reads unless disarmed.
+struct CancelOnDrop(Option<flakelens_ide::CancelHandle>);
+
+impl CancelOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.cancel();
+        }
+    }
+}
+
 fn content_modified() -> Error {
     Error {
         code: ErrorCode::ServerError(-32801),
@@ -152,10 +177,15 @@ impl Backend {
             let state = lock(&self.state);
             (state.host.analysis(), state.encoding)
         };
+        // Dropped when the request is cancelled (`$/cancelRequest` drops
+        // this future): the analysis unwinds at its next check, freeing
+        // its thread and its snapshot (a write waits for every snapshot).
+        let cancel = CancelOnDrop(Some(analysis.cancel_handle()));
         let result = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&analysis, encoding)))
         })
         .await;
+        cancel.disarm();
         match result {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(_cancelled))) => Err(content_modified()),

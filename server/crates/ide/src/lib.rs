@@ -179,7 +179,24 @@ pub struct Analysis {
     db: RootDatabase,
 }
 
+/// Cancels the reads running on one snapshot (their queries unwind and
+/// answer `Err(Cancelled)`), for a request the client gave up on.
+#[derive(Clone, Debug)]
+pub struct CancelHandle(salsa::CancellationToken);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+}
+
 impl Analysis {
+    /// A handle that cancels what runs on this snapshot.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        use salsa::Database;
+        CancelHandle(self.db.cancellation_token())
+    }
+
     fn with_db<T>(&self, f: impl FnOnce(&RootDatabase) -> T) -> Cancellable<T> {
         salsa::Cancelled::catch(AssertUnwindSafe(|| f(&self.db)))
     }

@@ -58,6 +58,8 @@ pub(crate) fn document_symbols(db: &dyn Db, path: &str) -> Vec<DocumentSymbol> {
     let mut out = Vec::new();
     if let Some(expr) = cx.root.children().next() {
         let mut walk = Walk {
+            db,
+            seen: 0,
             is_flake: cx.is_flake,
             cache: syntax_nav::ExplicitCache::default(),
         };
@@ -67,7 +69,10 @@ pub(crate) fn document_symbols(db: &dyn Db, path: &str) -> Vec<DocumentSymbol> {
 }
 
 /// One outline walk: linear in the file (see [`syntax_nav::ExplicitCache`]).
-struct Walk {
+struct Walk<'db> {
+    db: &'db dyn Db,
+    /// Attributes seen, to check for cancellation now and then.
+    seen: u32,
     is_flake: bool,
     cache: syntax_nav::ExplicitCache,
 }
@@ -106,7 +111,7 @@ fn is_option_call(value: &SyntaxNode) -> bool {
         || name.starts_with("mkBoolOpt")
 }
 
-impl Walk {
+impl Walk<'_> {
     /// Symbols of an expression: attrsets' attributes, let bindings, through
     /// function bodies, calls and lists.
     fn collect(&mut self, node: &SyntaxNode, depth: u32, out: &mut Vec<DocumentSymbol>) {
@@ -177,6 +182,11 @@ impl Walk {
         depth: u32,
         rec: bool,
     ) -> Option<DocumentSymbol> {
+        self.seen = self.seen.wrapping_add(1);
+        if self.seen % 1024 == 0 {
+            // A write (or a cancelled request) stops a long outline.
+            self.db.unwind_if_revision_cancelled();
+        }
         let attrpath = apv.attrpath()?;
         let last = attrpath.attrs().last()?;
         let value = apv.value();
