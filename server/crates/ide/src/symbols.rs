@@ -183,7 +183,7 @@ impl Walk<'_> {
         rec: bool,
     ) -> Option<DocumentSymbol> {
         self.seen = self.seen.wrapping_add(1);
-        if self.seen % 1024 == 0 {
+        if self.seen.is_multiple_of(1024) {
             // A write (or a cancelled request) stops a long outline.
             self.db.unwind_if_revision_cancelled();
         }
