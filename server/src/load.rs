@@ -172,6 +172,17 @@ pub fn load_workspace_with(root: &Path, limits: WalkLimits) -> io::Result<Loaded
         match result {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|ty| ty.is_file());
+                let is_dir = entry.file_type().is_some_and(|ty| ty.is_dir());
+                if !is_file && !is_dir && has_nix_extension(entry.path()) {
+                    // A FIFO, socket or device named `.nix`: never opened
+                    // (opening a FIFO blocks).
+                    problems.push(LoadProblem {
+                        path: vfs_path(entry.path()),
+                        message: "not a regular file; skipped".to_string(),
+                        kind: ProblemKind::Unreadable,
+                    });
+                    continue;
+                }
                 let wanted =
                     is_file && (is_data_file(entry.path()) || has_nix_extension(entry.path()));
                 if !wanted {

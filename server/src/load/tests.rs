@@ -550,4 +550,12 @@ fn unreadable_file_is_a_problem() {
     );
     let loaded = load_workspace(&dir.path).unwrap();
     assert_eq!(file_paths(&loaded), vec![dir.vfs("open.nix")]);
+    assert_eq!(
+        loaded.problems,
+        vec![LoadProblem {
+            path: dir.vfs("pipe.nix"),
+            message: "not a regular file; skipped".to_string(),
+            kind: ProblemKind::Unreadable,
+        }]
+    );
 }

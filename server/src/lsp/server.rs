@@ -54,7 +54,7 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
-    let (service, socket) = LspService::new(|client| Backend {
+    let (service, socket) = LspService::build(|client| Backend {
         client,
         ready: tokio::sync::watch::channel(false).0,
         state: Arc::new(Mutex::new(State {
@@ -68,7 +68,9 @@ where
             hierarchical_symbols: false,
             watch_files: false,
         })),
-    });
+    })
+    .custom_method(super::framing::MALFORMED_METHOD, Backend::malformed)
+    .finish();
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let exit = Arc::new(tokio::sync::Notify::new());
     let service = NullParams {
@@ -166,7 +168,29 @@ fn content_modified() -> Error {
     }
 }
 
+/// Params of the request that stands for a malformed message.
+#[derive(serde::Deserialize)]
+struct MalformedParams {
+    reason: String,
+}
+
 impl Backend {
+    /// Answers a message the framing guard could not pass on: the JSON-RPC
+    /// parse error (or invalid request), with its reason.
+    async fn malformed(&self, params: MalformedParams) -> Result<()> {
+        let code = if params.reason.starts_with("not a JSON-RPC") || params.reason == "empty batch"
+        {
+            ErrorCode::InvalidRequest
+        } else {
+            ErrorCode::ParseError
+        };
+        Err(Error {
+            code,
+            message: params.reason.into(),
+            data: None,
+        })
+    }
+
     /// Runs a read on a snapshot, off the async runtime. Panics become an
     /// error response; cancellation becomes ContentModified.
     async fn read<T: Send + 'static>(
