@@ -4,7 +4,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = flakelens::cli::Cli::parse();
-    if !matches!(cli.command, flakelens::cli::Command::Lsp) {
+    if !matches!(cli.command, flakelens::cli::Command::Lsp(_)) {
         restore_sigpipe();
     }
     flakelens::cli::run(cli)

@@ -26,8 +26,12 @@ struct Client {
 
 impl Client {
     fn spawn() -> Client {
+        Client::spawn_with(&["lsp"])
+    }
+
+    fn spawn_with(args: &[&str]) -> Client {
         let mut child = Command::new(env!("CARGO_BIN_EXE_flakelens"))
-            .arg("lsp")
+            .args(args)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(if std::env::var_os("FLAKELENS_E2E_STDERR").is_some() {
@@ -698,6 +702,110 @@ fn lsp_protocol_edges_do_not_break_the_server() {
     client.shutdown_and_exit();
 }
 
+/// vscode-languageclient starts stdio servers as `<command> --stdio` (and
+/// Node servers with `--clientProcessId=N`); the server must start.
+#[test]
+fn lsp_accepts_transport_flags_clients_append() {
+    let dir = TempDir::copy_of("poglets");
+    for args in [
+        &["lsp", "--stdio"][..],
+        &["lsp", "--stdio=ignored"],
+        &["lsp", "--stdio", "--clientProcessId=4242"],
+    ] {
+        let mut client = Client::spawn_with(args);
+        let result = client.initialize(&dir, None);
+        assert!(
+            result["capabilities"]["definitionProvider"].as_bool() == Some(true),
+            "{args:?}: no capabilities in {result}"
+        );
+        client.shutdown_and_exit();
+    }
+}
+
+#[test]
+fn lsp_refuses_other_transports_with_a_message() {
+    let output = Command::new(env!("CARGO_BIN_EXE_flakelens"))
+        .args(["lsp", "--node-ipc"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run flakelens lsp --node-ipc");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("`--node-ipc` is not supported") && stderr.contains("stdio"),
+        "{stderr}"
+    );
+}
+
+/// `workspace/didChangeConfiguration` with `diagnostics.disabled` hides
+/// those codes (and brings them back); `flakelens/hostsForFile` lists the
+/// hosts whose closure holds a module, and the hosts a flake defines.
+#[test]
+fn lsp_disabled_diagnostics_setting_and_hosts_for_file() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir.read(host).replace("port = 8420;", "port = \"8420\";");
+    client.open(&uri, &text);
+    client.diagnostics(&uri, "type-mismatch", |d| has_code(d, "type-mismatch"));
+
+    let settings = |disabled: Value| json!({ "settings": { "flakelens": { "diagnostics": { "disabled": disabled } } } });
+    client.notifications.clear();
+    client.notify(
+        "workspace/didChangeConfiguration",
+        settings(json!(["type-mismatch"])),
+    );
+    client.diagnostics(&uri, "type-mismatch hidden", |d| {
+        !has_code(d, "type-mismatch")
+    });
+    // `settings: null` (Eglot, kak-lsp) keeps the settings.
+    client.notify(
+        "workspace/didChangeConfiguration",
+        json!({ "settings": null }),
+    );
+    client.notifications.clear();
+    client.notify("workspace/didChangeConfiguration", settings(json!([])));
+    client.diagnostics(&uri, "type-mismatch back", |d| has_code(d, "type-mismatch"));
+
+    let module = dir.uri("hosts/modules/servers/poglets.nix");
+    let result = client.request(
+        "flakelens/hostsForFile",
+        json!({ "textDocument": { "uri": module } }),
+    );
+    let hosts = result["hosts"].as_array().unwrap();
+    let names: Vec<&str> = hosts.iter().map(|h| h["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["neptune"], "{result}");
+    assert_eq!(hosts[0]["inClosure"], true);
+    assert!(
+        hosts[0]["closure"]
+            .as_array()
+            .unwrap()
+            .contains(&json!(module))
+            && hosts[0]["closure"]
+                .as_array()
+                .unwrap()
+                .contains(&json!(uri)),
+        "{result}"
+    );
+    assert_eq!(hosts[0]["definedAt"]["uri"], dir.uri("flake.nix"));
+
+    let flake = client.request(
+        "flakelens/hostsForFile",
+        json!({ "textDocument": { "uri": dir.uri("flake.nix") } }),
+    );
+    let mut names: Vec<&str> = flake["hosts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["name"].as_str().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["neptune", "venus"], "{flake}");
+    client.shutdown_and_exit();
+}
+
 #[test]
 fn lsp_exits_on_stdin_eof() {
     let dir = TempDir::copy_of("poglets");
@@ -801,5 +909,48 @@ fn lsp_open_right_after_initialized_publishes_only_loaded_results() {
         vec!["type-mismatch"],
         "{first:?}"
     );
+    client.shutdown_and_exit();
+}
+
+/// Completion with an empty prefix at the start of a key (`|port = 8420;`,
+/// and a new indented line) as kak-lsp 15 consumes it: it takes an item's
+/// `textEdit` only when the range ends at the cursor on the cursor's line,
+/// starts the completion at the range start, and inserts `filterText` when it
+/// differs from the edit's text (then expanding it as a snippet).
+#[test]
+fn lsp_completion_at_empty_prefix_has_the_shape_kak_lsp_accepts() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    // kak-lsp 15 offers both encodings.
+    client.initialize(&dir, Some(vec!["utf-8", "utf-16"]));
+    let path = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(path);
+    let text = dir
+        .read(path)
+        .replacen("poglets = {\n", "poglets = {\n      \n", 1);
+    client.open(&uri, &text);
+    let key_start = find(&text, "port = 8420;", 0);
+    let new_line = (find(&text, "poglets = {", 0).0 + 1, 6);
+    for (line, col) in [key_start, new_line] {
+        let result = client.request("textDocument/completion", text_position(&uri, line, col));
+        let items = result["items"].as_array().cloned().unwrap_or_default();
+        let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+        for option in ["controlPort", "enable", "openFirewall", "logLevel"] {
+            assert!(labels.contains(&option), "{line}:{col}: {labels:?}");
+        }
+        for item in &items {
+            let edit = &item["textEdit"];
+            assert_eq!(edit["range"], range((line, col), (line, col)), "{item}");
+            assert_eq!(edit["newText"], item["label"], "{item}");
+            assert!(
+                item["filterText"].is_null() || item["filterText"] == edit["newText"],
+                "{item}"
+            );
+            assert!(
+                item["insertTextFormat"].is_null() || item["insertTextFormat"] == 1,
+                "{item}"
+            );
+        }
+    }
     client.shutdown_and_exit();
 }

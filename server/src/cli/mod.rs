@@ -1,6 +1,6 @@
 //! Command-line interface: `check`, `options`, `hosts`, `lsp`.
 
-mod packages;
+pub mod packages;
 mod render;
 
 use std::io::IsTerminal;
@@ -57,7 +57,42 @@ pub enum Command {
         json: bool,
     },
     /// Serve the Language Server Protocol over stdio.
-    Lsp,
+    Lsp(LspArgs),
+}
+
+/// Transport flags LSP clients append to the server command
+/// (vscode-languageclient adds `--stdio`, and `--clientProcessId=N` for
+/// Node servers). stdio is the only transport: `--stdio` and the process
+/// id are accepted and ignored (the server exits when stdin closes); the
+/// other transports are refused with a message instead of clap's usage.
+#[derive(clap::Args, Debug)]
+pub struct LspArgs {
+    /// Accepted and ignored: stdio is the only transport.
+    #[arg(long, num_args = 0..=1, require_equals = true, value_name = "IGNORED")]
+    stdio: Option<Option<String>>,
+    #[arg(long = "clientProcessId", alias = "client-process-id", hide = true)]
+    client_process_id: Option<String>,
+    #[arg(long = "node-ipc", hide = true)]
+    node_ipc: bool,
+    #[arg(long, hide = true)]
+    socket: Option<String>,
+    #[arg(long, hide = true)]
+    pipe: Option<String>,
+}
+
+impl LspArgs {
+    /// The transport flag asked for that this server does not speak.
+    fn unsupported_transport(&self) -> Option<&'static str> {
+        if self.node_ipc {
+            Some("--node-ipc")
+        } else if self.socket.is_some() {
+            Some("--socket")
+        } else if self.pipe.is_some() {
+            Some("--pipe")
+        } else {
+            None
+        }
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -68,7 +103,16 @@ pub enum Format {
 
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::Lsp => crate::lsp::run_stdio(),
+        Command::Lsp(args) => match args.unsupported_transport() {
+            Some(flag) => {
+                eprintln!(
+                    "flakelens lsp: `{flag}` is not supported: the server speaks LSP over \
+                     stdio only (start it as `flakelens lsp` or `flakelens lsp --stdio`)"
+                );
+                ExitCode::from(2)
+            }
+            None => crate::lsp::run_stdio(),
+        },
         command => crate::on_analysis_thread(move || match run_batch(command) {
             Ok(code) => code,
             Err(message) => {
@@ -189,7 +233,7 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
             packages::print_packages(&analysis, &packages, json);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Lsp => unreachable!("handled before"),
+        Command::Lsp(_) => unreachable!("handled before"),
     }
 }
 

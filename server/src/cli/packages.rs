@@ -1,6 +1,7 @@
 //! `flakelens packages`: the repo's own packages.
 
-use flakelens_ide::packages::{format_package_list, PackageInfo};
+use flakelens_db::paths;
+use flakelens_ide::packages::PackageInfo;
 use flakelens_ide::Analysis;
 use serde_json::json;
 
@@ -33,4 +34,47 @@ pub fn print_packages(analysis: &Analysis, packages: &[PackageInfo], as_json: bo
         return;
     }
     print!("{}", format_package_list(&root, packages));
+}
+
+/// The human listing of `flakelens packages` (paths relative to `root`).
+pub fn format_package_list(root: &str, packages: &[PackageInfo]) -> String {
+    let mut out = String::new();
+    for package in packages {
+        out.push_str(&package.name);
+        if let Some(version) = &package.version {
+            out.push_str(&format!(" {version}"));
+        }
+        if let Some(description) = &package.description {
+            out.push_str(&format!(" — {description}"));
+        }
+        out.push('\n');
+        if let Some(pname) = package
+            .pname
+            .as_ref()
+            .filter(|pname| **pname != package.name)
+        {
+            out.push_str(&format!("  pname: {pname}\n"));
+        }
+        if let Some(builder) = &package.builder {
+            out.push_str(&format!("  builder: {builder}\n"));
+        }
+        let recipe = paths::relative_to(&package.recipe, root);
+        match (package.recipe_exists, package.recipe_line) {
+            (true, Some(line)) => out.push_str(&format!("  recipe: {recipe}:{line}\n")),
+            (true, None) => out.push_str(&format!("  recipe: {recipe}\n")),
+            (false, _) => out.push_str(&format!("  recipe: {recipe} (missing)\n")),
+        }
+        if let Some(homepage) = &package.homepage {
+            out.push_str(&format!("  homepage: {homepage}\n"));
+        }
+        for exposure in &package.exposed_by {
+            out.push_str(&format!("  exposed by: {exposure}\n"));
+        }
+    }
+    let count = packages.len();
+    out.push_str(&format!(
+        "{count} package{}\n",
+        if count == 1 { "" } else { "s" }
+    ));
+    out
 }

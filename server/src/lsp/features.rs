@@ -1,64 +1,15 @@
-//! Request handlers' bodies: convert LSP params to offsets, call the ide
-//! layer, convert the answer back. They run on a snapshot off the async
+//! Request handlers' bodies: convert LSP params to offsets (`from_proto`),
+//! call the ide layer, convert the answer back (`to_proto`). No policy here:
+//! which answer a request gets is the ide layer's business. They run on a snapshot off the async
 //! runtime (see `Backend::read`).
 
-use std::collections::HashMap;
-
-use flakelens_ide::code_actions::CodeAction as IdeCodeAction;
 use flakelens_ide::completion::CompletionKind;
-use flakelens_ide::symbols::{DocumentSymbol as IdeSymbol, SymbolKind as IdeSymbolKind};
+use flakelens_ide::symbols::DocumentSymbol as IdeSymbol;
 use flakelens_ide::{Analysis, Cancellable};
-use flakelens_syntax::{PositionEncoding, TextRange, TextSize};
+use flakelens_syntax::{PositionEncoding, TextRange};
 use tower_lsp::lsp_types::*;
 
-use super::convert;
-
-/// The offset of an LSP position in a file (`None`: unknown file or a
-/// position outside it).
-pub fn offset(
-    analysis: &Analysis,
-    path: &str,
-    position: Position,
-    encoding: PositionEncoding,
-) -> Cancellable<Option<TextSize>> {
-    Ok(index_and_offset(analysis, path, position, encoding)?.map(|(_, offset)| offset))
-}
-
-/// The file's line index and the offset of an LSP position in it.
-fn index_and_offset(
-    analysis: &Analysis,
-    path: &str,
-    position: Position,
-    encoding: PositionEncoding,
-) -> Cancellable<
-    Option<(
-        std::sync::Arc<flakelens_syntax::LineIndex>,
-        flakelens_syntax::TextSize,
-    )>,
-> {
-    let Some(index) = analysis.line_index(path)? else {
-        return Ok(None);
-    };
-    Ok(convert::offset(&index, position, encoding).map(|offset| (index, offset)))
-}
-
-pub fn location(
-    analysis: &Analysis,
-    path: &str,
-    range: TextRange,
-    encoding: PositionEncoding,
-) -> Cancellable<Option<Location>> {
-    let Some(uri) = convert::uri_of(path) else {
-        return Ok(None);
-    };
-    let Some(index) = analysis.line_index(path)? else {
-        return Ok(None);
-    };
-    Ok(Some(Location::new(
-        uri,
-        convert::range(&index, range, encoding),
-    )))
-}
+use super::{from_proto, to_proto};
 
 pub fn definition(
     analysis: &Analysis,
@@ -66,21 +17,13 @@ pub fn definition(
     position: Position,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<GotoDefinitionResponse>> {
-    let Some(offset) = offset(analysis, path, position, encoding)? else {
+    let Some(offset) = from_proto::offset_in(analysis, path, position, encoding)? else {
         return Ok(None);
     };
     let mut locations = Vec::new();
-    for target in analysis.goto_definition(path, offset)? {
-        if let Some(location) = location(analysis, &target.path, target.focus_range, encoding)? {
+    for (target, range) in analysis.definitions_at(path, offset)? {
+        if let Some(location) = to_proto::location(analysis, &target, range, encoding)? {
             locations.push(location);
-        }
-    }
-    if locations.is_empty() {
-        // `pkgs.poglets` → its recipe.
-        if let Some((target, range)) = analysis.package_definition(path, offset)? {
-            if let Some(location) = location(analysis, &target, range, encoding)? {
-                locations.push(location);
-            }
         }
     }
     Ok(match locations.len() {
@@ -96,12 +39,13 @@ pub fn completion(
     position: Position,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<CompletionResponse>> {
-    let Some((index, offset)) = index_and_offset(analysis, path, position, encoding)? else {
+    let Some((index, offset)) = from_proto::index_and_offset(analysis, path, position, encoding)?
+    else {
         return Ok(None);
     };
-    let items = analysis.completions(path, offset)?;
+    let items = analysis.completions_at(path, offset)?;
     if items.is_empty() {
-        return package_completion(analysis, path, offset, &index, encoding);
+        return Ok(None);
     }
     let items = items
         .into_iter()
@@ -111,9 +55,11 @@ pub fn completion(
                 CompletionKind::Option => CompletionItemKind::PROPERTY,
                 CompletionKind::Namespace => CompletionItemKind::MODULE,
                 CompletionKind::Value => CompletionItemKind::VALUE,
+                CompletionKind::Package => CompletionItemKind::CLASS,
+                CompletionKind::PackageNamespace => CompletionItemKind::MODULE,
             };
-            let range = convert::range(&index, item.replace, encoding);
-            lsp_completion_item(
+            let range = to_proto::range(&index, item.replace, encoding);
+            to_proto::completion_item(
                 item.label,
                 kind,
                 item.detail,
@@ -130,96 +76,26 @@ pub fn completion(
     })))
 }
 
-/// An LSP completion item that replaces `range` by `new_text`.
-#[allow(clippy::too_many_arguments)]
-fn lsp_completion_item(
-    label: String,
-    kind: CompletionItemKind,
-    detail: Option<String>,
-    documentation: Option<String>,
-    rank: usize,
-    range: Range,
-    new_text: String,
-) -> CompletionItem {
-    CompletionItem {
-        filter_text: Some(label.clone()),
-        label,
-        kind: Some(kind),
-        detail,
-        documentation: documentation.map(|value| {
-            Documentation::MarkupContent(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value,
-            })
-        }),
-        sort_text: Some(format!("{rank:05}")),
-        text_edit: Some(CompletionTextEdit::Edit(TextEdit { range, new_text })),
-        ..CompletionItem::default()
-    }
-}
-
-fn package_completion(
-    analysis: &Analysis,
-    path: &str,
-    offset: TextSize,
-    index: &flakelens_syntax::LineIndex,
-    encoding: PositionEncoding,
-) -> Cancellable<Option<CompletionResponse>> {
-    use flakelens_ide::packages::PackageCompletionKind;
-    let items = analysis.package_completions(path, offset)?;
-    if items.is_empty() {
-        return Ok(None);
-    }
-    let items = items
-        .into_iter()
-        .enumerate()
-        .map(|(rank, item)| {
-            let kind = match item.kind {
-                PackageCompletionKind::Package => CompletionItemKind::CLASS,
-                PackageCompletionKind::Namespace => CompletionItemKind::MODULE,
-            };
-            let detail = item.version.clone().or(item.description.clone());
-            let range = convert::range(index, item.replace, encoding);
-            let new_text = item.label.clone();
-            lsp_completion_item(
-                item.label,
-                kind,
-                detail,
-                item.documentation,
-                rank,
-                range,
-                new_text,
-            )
-        })
-        .collect();
-    Ok(Some(CompletionResponse::List(CompletionList {
-        is_incomplete: false,
-        items,
-    })))
-}
-
 pub fn hover(
     analysis: &Analysis,
     path: &str,
     position: Position,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<Hover>> {
-    let Some((index, offset)) = index_and_offset(analysis, path, position, encoding)? else {
+    let Some((index, offset)) = from_proto::index_and_offset(analysis, path, position, encoding)?
+    else {
         return Ok(None);
     };
-    let (range, markdown) = match analysis.hover(path, offset)? {
-        Some(hover) => (hover.range, hover.markdown),
-        None => match analysis.package_hover(path, offset)? {
-            Some(found) => found,
-            None => return Ok(None),
-        },
+    let Some(hover) = analysis.hover_at(path, offset)? else {
+        return Ok(None);
     };
+    let (range, markdown) = (hover.range, hover.markdown);
     Ok(Some(Hover {
         contents: HoverContents::Markup(MarkupContent {
             kind: MarkupKind::Markdown,
             value: markdown,
         }),
-        range: Some(convert::range(&index, range, encoding)),
+        range: Some(to_proto::range(&index, range, encoding)),
     }))
 }
 
@@ -230,28 +106,18 @@ pub fn references(
     include_declaration: bool,
     encoding: PositionEncoding,
 ) -> Cancellable<Option<Vec<Location>>> {
-    let Some(offset) = offset(analysis, path, position, encoding)? else {
+    let Some(offset) = from_proto::offset_in(analysis, path, position, encoding)? else {
         return Ok(None);
     };
     let mut out = Vec::new();
     for reference in analysis.references(path, offset, include_declaration)? {
-        if let Some(location) = location(analysis, &reference.path, reference.range, encoding)? {
+        if let Some(location) =
+            to_proto::location(analysis, &reference.path, reference.range, encoding)?
+        {
             out.push(location);
         }
     }
     Ok(Some(out))
-}
-
-fn symbol_kind(kind: IdeSymbolKind) -> SymbolKind {
-    match kind {
-        IdeSymbolKind::OptionDeclaration => SymbolKind::PROPERTY,
-        IdeSymbolKind::OptionDefinition => SymbolKind::FIELD,
-        IdeSymbolKind::Namespace => SymbolKind::NAMESPACE,
-        IdeSymbolKind::Variable => SymbolKind::VARIABLE,
-        IdeSymbolKind::Attribute => SymbolKind::KEY,
-        IdeSymbolKind::Host => SymbolKind::CLASS,
-        IdeSymbolKind::Module => SymbolKind::MODULE,
-    }
 }
 
 pub fn document_symbols(
@@ -273,11 +139,11 @@ pub fn document_symbols(
         DocumentSymbol {
             name: symbol.name.clone(),
             detail: symbol.detail.clone(),
-            kind: symbol_kind(symbol.kind),
+            kind: to_proto::symbol_kind(symbol.kind),
             tags: None,
             deprecated: None,
-            range: convert::range(index, symbol.full_range, encoding),
-            selection_range: convert::range(index, symbol.focus_range, encoding),
+            range: to_proto::range(index, symbol.full_range, encoding),
+            selection_range: to_proto::range(index, symbol.focus_range, encoding),
             children: Some(
                 symbol
                     .children
@@ -295,7 +161,7 @@ pub fn document_symbols(
                 .collect(),
         )));
     }
-    let Some(uri) = convert::uri_of(path) else {
+    let Some(uri) = to_proto::uri_of(path) else {
         return Ok(None);
     };
     let mut flat = Vec::new();
@@ -311,12 +177,12 @@ pub fn document_symbols(
         for symbol in symbols {
             out.push(SymbolInformation {
                 name: symbol.detail.clone().unwrap_or_else(|| symbol.name.clone()),
-                kind: symbol_kind(symbol.kind),
+                kind: to_proto::symbol_kind(symbol.kind),
                 tags: None,
                 deprecated: None,
                 location: Location::new(
                     uri.clone(),
-                    convert::range(index, symbol.full_range, encoding),
+                    to_proto::range(index, symbol.full_range, encoding),
                 ),
                 container_name: container.map(str::to_string),
             });
@@ -341,13 +207,14 @@ pub fn workspace_symbols(
 ) -> Cancellable<Option<Vec<SymbolInformation>>> {
     let mut out = Vec::new();
     for symbol in analysis.workspace_symbols(query)? {
-        let Some(location) = location(analysis, &symbol.path, symbol.range, encoding)? else {
+        let Some(location) = to_proto::location(analysis, &symbol.path, symbol.range, encoding)?
+        else {
             continue;
         };
         #[allow(deprecated)]
         out.push(SymbolInformation {
             name: symbol.name,
-            kind: symbol_kind(symbol.kind),
+            kind: to_proto::symbol_kind(symbol.kind),
             tags: None,
             deprecated: None,
             location,
@@ -363,7 +230,7 @@ pub fn workspace_symbols(
             continue;
         }
         let line = package.recipe_line.unwrap_or(1).saturating_sub(1);
-        let Some(uri) = convert::uri_of(&package.recipe) else {
+        let Some(uri) = to_proto::uri_of(&package.recipe) else {
             continue;
         };
         #[allow(deprecated)]
@@ -392,8 +259,8 @@ pub fn code_actions(
         return Ok(None);
     };
     let (Some(start), Some(end)) = (
-        convert::offset(&index, range.start, encoding),
-        convert::offset(&index, range.end, encoding),
+        from_proto::offset(&index, range.start, encoding),
+        from_proto::offset(&index, range.end, encoding),
     ) else {
         return Ok(None);
     };
@@ -403,46 +270,9 @@ pub fn code_actions(
     let actions = analysis.code_actions(path, TextRange::new(start, end))?;
     let mut out = Vec::new();
     for action in actions {
-        if let Some(action) = code_action(analysis, &action, &index, encoding)? {
+        if let Some(action) = to_proto::code_action(analysis, &action, &index, encoding)? {
             out.push(CodeActionOrCommand::CodeAction(action));
         }
     }
     Ok(Some(out))
-}
-
-fn code_action(
-    analysis: &Analysis,
-    action: &IdeCodeAction,
-    index: &flakelens_syntax::LineIndex,
-    encoding: PositionEncoding,
-) -> Cancellable<Option<CodeAction>> {
-    let mut changes: HashMap<Url, Vec<TextEdit>> = HashMap::new();
-    for edit in &action.edits {
-        let Some(uri) = convert::uri_of(&edit.path) else {
-            return Ok(None);
-        };
-        let Some(edit_index) = analysis.line_index(&edit.path)? else {
-            return Ok(None);
-        };
-        changes.entry(uri).or_default().push(TextEdit {
-            range: convert::range(&edit_index, edit.range, encoding),
-            new_text: edit.replacement.clone(),
-        });
-    }
-    Ok(Some(CodeAction {
-        title: action.label.clone(),
-        kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![super::server::to_lsp(
-            analysis,
-            &action.diagnostic,
-            Some(index),
-            encoding,
-        )]),
-        edit: Some(WorkspaceEdit {
-            changes: Some(changes),
-            ..WorkspaceEdit::default()
-        }),
-        is_preferred: Some(true),
-        ..CodeAction::default()
-    }))
 }

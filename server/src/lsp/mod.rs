@@ -6,9 +6,12 @@
 //! no lock or snapshot is held across `.await`.
 
 mod convert;
+mod ext;
 mod features;
 mod framing;
+mod from_proto;
 mod server;
+mod to_proto;
 
 /// Largest message accepted from the client (a 50 MB file opened whole
 /// still fits).

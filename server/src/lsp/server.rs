@@ -9,7 +9,7 @@ use tower_lsp::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp::lsp_types::*;
 use tower_lsp::{Client, LanguageServer, LspService, Server};
 
-use super::{convert, features};
+use super::{convert, ext, features};
 
 /// An open document: its version and text as the editor has it.
 struct Document {
@@ -33,6 +33,8 @@ struct State {
     hierarchical_symbols: bool,
     /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
     watch_files: bool,
+    /// From `initializationOptions` / `workspace/didChangeConfiguration`.
+    settings: ext::ClientSettings,
 }
 
 pub struct Backend {
@@ -67,9 +69,11 @@ where
             work_done_progress: false,
             hierarchical_symbols: false,
             watch_files: false,
+            settings: ext::ClientSettings::default(),
         })),
     })
     .custom_method(super::framing::MALFORMED_METHOD, Backend::malformed)
+    .custom_method(ext::HOSTS_FOR_FILE, Backend::hosts_for_file)
     .finish();
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let exit = Arc::new(tokio::sync::Notify::new());
@@ -233,7 +237,7 @@ impl Backend {
     /// debug level). A read cancelled by a change elsewhere (another
     /// file, the workspace load) is retried on a fresh snapshot; only a
     /// change of the document itself answers ContentModified.
-    async fn timed<T: Send + 'static>(
+    pub(super) async fn timed<T: Send + 'static>(
         &self,
         name: &'static str,
         document: Option<&str>,
@@ -280,10 +284,13 @@ impl Backend {
         if !*self.ready.borrow() {
             return;
         }
-        let generation = lock(&self.state).generation;
+        let (generation, settings) = {
+            let state = lock(&self.state);
+            (state.generation, state.settings.clone())
+        };
         let result = self
-            .read(|analysis, encoding| {
-                let all = analysis.workspace_diagnostics()?;
+            .read(move |analysis, encoding| {
+                let all = settings.filter(analysis.workspace_diagnostics()?);
                 let mut out = Vec::new();
                 for (path, diagnostics) in all {
                     let Some(index) = analysis.line_index(&path)? else {
@@ -539,6 +546,11 @@ impl LanguageServer for Backend {
             state.work_done_progress = work_done_progress;
             state.hierarchical_symbols = hierarchical_symbols;
             state.watch_files = watch_files;
+            if let Some(settings) =
+                ext::ClientSettings::from_json(params.initialization_options.as_ref())
+            {
+                state.settings = settings;
+            }
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -701,7 +713,23 @@ impl LanguageServer for Backend {
         self.publish_all().await;
     }
 
-    async fn did_change_configuration(&self, _: DidChangeConfigurationParams) {}
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        let Some(settings) = ext::ClientSettings::from_json(Some(&params.settings)) else {
+            return;
+        };
+        let changed = {
+            let mut state = lock(&self.state);
+            let changed = state.settings != settings;
+            if changed {
+                state.settings = settings;
+                state.generation += 1;
+            }
+            changed
+        };
+        if changed {
+            self.publish_all().await;
+        }
+    }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let mut changed = false;

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use flakelens_db::{Db, SourceFile};
 
+use crate::hosts::module_declarations;
 use crate::hosts::{host_closure, HostKey};
-use crate::module::{module_declarations, DeclKind, Declaration, ModuleSummary};
+use crate::module::{DeclKind, Declaration, ModuleSummary};
 use crate::types::TypeData;
 use crate::{OptionPath, Segment};
 
@@ -211,7 +212,7 @@ pub fn repo_options(db: &dyn Db) -> Arc<OptionIndex> {
 
 /// Files that may be modules: every `.nix` file except `flake.nix`.
 pub fn module_files(db: &dyn Db) -> Vec<SourceFile> {
-    let flake = crate::flake::flake_file(db);
+    let flake = crate::known::flake::flake_file(db);
     db.workspace()
         .files(db)
         .values()

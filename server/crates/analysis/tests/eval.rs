@@ -25,7 +25,7 @@ fn database(files: &[(&str, &str)]) -> RootDatabase {
 /// Evaluates `/main.nix` and renders the result deeply (up to a depth).
 fn eval(files: &[(&str, &str)], fuel: u64) -> String {
     let db = database(files);
-    let ev = Evaluator::with_fuel(&db, fuel);
+    let ev = flakelens_analysis::known::evaluator_with_fuel(&db, fuel);
     let value = ev.import("/main.nix");
     render(&ev, &value, 4)
 }
@@ -137,7 +137,7 @@ fn unknowns_propagate_without_errors() {
 fn fuel_bounds_work() {
     let program = "let go = n: if n == 0 then 0 else go (n - 1); in go 100000";
     let db = database(&[("/main.nix", program)]);
-    let ev = Evaluator::with_fuel(&db, 5_000);
+    let ev = flakelens_analysis::known::evaluator_with_fuel(&db, 5_000);
     assert!(matches!(ev.import("/main.nix"), Value::Unknown));
     assert!(ev.exhausted());
 }
@@ -168,7 +168,7 @@ fn lib_functions_build_structure() {
       k = pkgs.hello;
     }"#;
     let db = database(&[("/main.nix", text)]);
-    let ev = Evaluator::new(&db);
+    let ev = flakelens_analysis::known::evaluator(&db);
     let module = ev.import("/main.nix");
     let args = flakelens_analysis::module::module_args(&ev, &[]);
     let value = ev.apply(&module, args, None);

@@ -24,6 +24,10 @@ pub enum CompletionKind {
     Namespace,
     /// A value literal.
     Value,
+    /// One of the repo's packages (`pkgs.poglets`).
+    Package,
+    /// A package scope with packages below it (`pkgs.mine.`).
+    PackageNamespace,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -197,6 +201,31 @@ fn literal_values(ty: &TypeData, out: &mut Vec<String>) {
     }
 }
 
+/// Completions at `offset`: options (and values) first; where there are
+/// none, the repo's packages (`pkgs.`, `self.packages.${system}.`).
+pub(crate) fn completions_at(db: &dyn Db, path: &str, offset: TextSize) -> Vec<CompletionItem> {
+    let items = completions(db, path, offset);
+    if !items.is_empty() {
+        return items;
+    }
+    crate::packages::package_completions(db, path, offset)
+        .into_iter()
+        .map(|item| CompletionItem {
+            kind: match item.kind {
+                crate::packages::PackageCompletionKind::Package => CompletionKind::Package,
+                crate::packages::PackageCompletionKind::Namespace => {
+                    CompletionKind::PackageNamespace
+                }
+            },
+            detail: item.version.clone().or(item.description.clone()),
+            documentation: item.documentation,
+            insert: item.label.clone(),
+            label: item.label,
+            replace: item.replace,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::{expect, Expect};
@@ -219,6 +248,8 @@ mod tests {
                     CompletionKind::Option => "opt",
                     CompletionKind::Namespace => "ns ",
                     CompletionKind::Value => "val",
+                    CompletionKind::Package => "pkg",
+                    CompletionKind::PackageNamespace => "pns",
                 };
                 format!(
                     "{kind} {} — {}",

@@ -121,6 +121,25 @@ fn module_output(db: &dyn Db, output: &str, name: &str) -> Option<NavTarget> {
     })
 }
 
+/// Where to go from `offset`, as (file, focus range): the option or
+/// variable's definitions, else the recipe of the package referenced.
+pub(crate) fn definitions_at(
+    db: &dyn Db,
+    path: &str,
+    offset: TextSize,
+) -> Vec<(String, TextRange)> {
+    let targets: Vec<_> = goto_definition(db, path, offset)
+        .into_iter()
+        .map(|target| (target.path, target.focus_range))
+        .collect();
+    if !targets.is_empty() {
+        return targets;
+    }
+    crate::packages::package_definition(db, path, offset)
+        .into_iter()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::{expect, Expect};

@@ -167,6 +167,14 @@ fn host_values(db: &dyn Db, option: &[Segment]) -> Vec<String> {
     out
 }
 
+/// Hover at `offset`: an option or variable, else one of the repo's packages.
+pub(crate) fn hover_at(db: &dyn Db, path: &str, offset: TextSize) -> Option<HoverResult> {
+    hover(db, path, offset).or_else(|| {
+        crate::packages::package_hover(db, path, offset)
+            .map(|(range, markdown)| HoverResult { markdown, range })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use expect_test::{expect, Expect};

@@ -22,12 +22,12 @@ pub mod symbols;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
-use flakelens_analysis::check::{self, codes};
+use flakelens_analysis::diagnostics::{self as check, codes};
 use flakelens_db::{paths, Db, LoadProblem, ProblemKind, RootDatabase, Settings, SourceFile};
 use flakelens_syntax::{normalize_newlines, LineIndex, TextRange};
 use salsa::Setter;
 
-pub use flakelens_analysis::check::Severity;
+pub use flakelens_analysis::diagnostics::Severity;
 pub use listing::{HostInfo, ModuleInfo, OptionInfo};
 
 pub type Cancellable<T> = Result<T, salsa::Cancelled>;
@@ -383,7 +383,34 @@ impl Analysis {
         self.with_db(|db| goto::goto_definition(db, path, offset))
     }
 
-    /// Completions at `offset`.
+    /// Where to go from `offset`: options and variables, else packages.
+    pub fn definitions_at(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<(String, TextRange)>> {
+        self.with_db(|db| goto::definitions_at(db, path, offset))
+    }
+
+    /// Completions at `offset`: options and values, else packages.
+    pub fn completions_at(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<completion::CompletionItem>> {
+        self.with_db(|db| completion::completions_at(db, path, offset))
+    }
+
+    /// Hover at `offset`: options and variables, else packages.
+    pub fn hover_at(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Option<hover::HoverResult>> {
+        self.with_db(|db| hover::hover_at(db, path, offset))
+    }
+
+    /// Completions at `offset` (options and values only).
     pub fn completions(
         &self,
         path: &str,

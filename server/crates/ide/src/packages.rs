@@ -588,49 +588,6 @@ pub fn package_list(db: &dyn Db) -> Vec<PackageInfo> {
         .collect()
 }
 
-/// The human listing of `flakelens packages` (paths relative to `root`).
-pub fn format_package_list(root: &str, packages: &[PackageInfo]) -> String {
-    let mut out = String::new();
-    for package in packages {
-        out.push_str(&package.name);
-        if let Some(version) = &package.version {
-            out.push_str(&format!(" {version}"));
-        }
-        if let Some(description) = &package.description {
-            out.push_str(&format!(" — {description}"));
-        }
-        out.push('\n');
-        if let Some(pname) = package
-            .pname
-            .as_ref()
-            .filter(|pname| **pname != package.name)
-        {
-            out.push_str(&format!("  pname: {pname}\n"));
-        }
-        if let Some(builder) = &package.builder {
-            out.push_str(&format!("  builder: {builder}\n"));
-        }
-        let recipe = paths::relative_to(&package.recipe, root);
-        match (package.recipe_exists, package.recipe_line) {
-            (true, Some(line)) => out.push_str(&format!("  recipe: {recipe}:{line}\n")),
-            (true, None) => out.push_str(&format!("  recipe: {recipe}\n")),
-            (false, _) => out.push_str(&format!("  recipe: {recipe} (missing)\n")),
-        }
-        if let Some(homepage) = &package.homepage {
-            out.push_str(&format!("  homepage: {homepage}\n"));
-        }
-        for exposure in &package.exposed_by {
-            out.push_str(&format!("  exposed by: {exposure}\n"));
-        }
-    }
-    let count = packages.len();
-    out.push_str(&format!(
-        "{count} package{}\n",
-        if count == 1 { "" } else { "s" }
-    ));
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

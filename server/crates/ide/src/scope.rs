@@ -3,10 +3,8 @@
 
 use std::sync::Arc;
 
-use flakelens_analysis::hosts::{host_closure, hosts, HostKey};
-use flakelens_analysis::module::{
-    module_summary, module_summary_in, Declaration, DefEntry, DefKind, ModuleRef, ModuleSummary,
-};
+use flakelens_analysis::hosts::{host_closure, hosts, module_summary, module_summary_in, HostKey};
+use flakelens_analysis::module::{Declaration, DefEntry, DefKind, ModuleRef, ModuleSummary};
 use flakelens_analysis::options::{host_options, module_files, repo_options, OptionIndex, Trie};
 use flakelens_analysis::{FileRange, Segment};
 use flakelens_db::{paths, Db, SourceFile};

@@ -40,47 +40,60 @@ fn actual_diagnostics(host: &flakelens_ide::AnalysisHost) -> Vec<(Expected, Stri
     out
 }
 
-#[test]
-fn pattern_fixtures_report_exactly_the_annotated_diagnostics() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/data/patterns");
-    let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/data/patterns exists")
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|ext| ext == "nixfixture"))
-        .collect();
-    entries.sort();
-    assert!(
-        entries.len() >= 30,
-        "expected the pattern catalogue, found {}",
-        entries.len()
-    );
+// One generated `#[test]` per fixture file (see build.rs).
+include!(concat!(env!("OUT_DIR"), "/pattern_tests.rs"));
+
+/// Asserts that `name` reports exactly its annotated diagnostics; the
+/// failure lists what is missing and what is unexpected (with messages).
+fn check_fixture(name: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../tests/data/patterns")
+        .join(name);
+    let text = std::fs::read_to_string(&path).expect("readable fixture");
+    let files = common::parse_fixture(&text);
+    let expected = expected_diagnostics(&files);
+    let host = common::on_big_stack(move || load_fixture(&files));
+    let actual = common::on_big_stack({
+        let host = std::sync::Arc::new(std::sync::Mutex::new(host));
+        move || actual_diagnostics(&host.lock().unwrap())
+    });
     let mut failures = Vec::new();
-    for path in &entries {
-        let text = std::fs::read_to_string(path).expect("readable fixture");
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        let files = common::parse_fixture(&text);
-        let expected = expected_diagnostics(&files);
-        let host = common::on_big_stack(move || load_fixture(&files));
-        let actual = common::on_big_stack({
-            let host = std::sync::Arc::new(std::sync::Mutex::new(host));
-            move || actual_diagnostics(&host.lock().unwrap())
-        });
-        for want in &expected {
-            if !actual.iter().any(|(got, _)| got == want) {
-                failures.push(format!("{name}: missing {want}"));
-            }
+    for want in &expected {
+        if !actual.iter().any(|(got, _)| got == want) {
+            failures.push(format!("missing {want}"));
         }
-        for (got, message) in &actual {
-            if !expected.contains(got) {
-                failures.push(format!("{name}: unexpected {got}: {message}"));
-            }
+    }
+    for (got, message) in &actual {
+        if !expected.contains(got) {
+            failures.push(format!("unexpected {got}: {message}"));
         }
     }
     assert!(
         failures.is_empty(),
-        "{} mismatches:\n{}",
+        "{name}: {} mismatches:\n{}",
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The generated tests cover every fixture in the directory (build.rs
+/// reruns when it changes), and the catalogue is there.
+#[test]
+fn every_pattern_fixture_has_a_test() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../tests/data/patterns");
+    let on_disk = std::fs::read_dir(&dir)
+        .expect("tests/data/patterns exists")
+        .filter_map(Result::ok)
+        .filter(|entry| {
+            entry
+                .path()
+                .extension()
+                .is_some_and(|ext| ext == "nixfixture")
+        })
+        .count();
+    assert!(
+        on_disk >= 30,
+        "expected the pattern catalogue, found {on_disk}"
+    );
+    assert_eq!(on_disk, FIXTURE_COUNT);
 }

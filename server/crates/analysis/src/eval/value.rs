@@ -251,7 +251,7 @@ impl Env {
 /// A built-in (or `lib`) function with the arguments applied so far.
 #[derive(Clone)]
 pub struct PrimApp {
-    pub prim: super::prims::Prim,
+    pub prim: super::Prim,
     pub args: Vec<Thunk>,
     /// Where the (last) application happened.
     pub call: Option<FileRange>,
@@ -282,7 +282,7 @@ pub enum TypeValue {
 
 /// What `nixosSystem` and friends were called with.
 pub struct SystemValue {
-    pub kind: crate::hosts::HostKind,
+    pub kind: crate::HostKind,
     pub modules: Vec<Thunk>,
     /// Modules could not all be known (an unknown list, `++` of unknowns).
     pub modules_incomplete: bool,

@@ -1,0 +1,485 @@
+//! Diagnostics of one host: type mismatches, unknown and not-imported
+//! options, missing imports and duplicate declarations, checked over the
+//! host's module closure.
+
+use std::sync::Arc;
+
+use flakelens_db::{paths, Db, SourceFile};
+
+use super::{codes, Diagnostic, Fix, Severity};
+use crate::display_path;
+use crate::hosts::{host, host_closure, Closure, HostKey};
+use crate::known::upstream::UPSTREAM_TOP_LEVEL;
+use crate::module::types::check_value;
+use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
+use crate::options::{host_options, repo_options, OptionIndex, Trie};
+
+pub(crate) struct HostContext<'a> {
+    pub(crate) db: &'a dyn Db,
+    pub(crate) index: &'a OptionIndex,
+    pub(crate) repo: &'a OptionIndex,
+    pub(crate) closure: &'a Closure,
+    pub(crate) host_name: String,
+    pub(crate) host_root: Option<SourceFile>,
+    /// Top-level namespaces are owned only when no external module could
+    /// add to them.
+    pub(crate) top_level_owned: bool,
+    pub(crate) out: Vec<Diagnostic>,
+}
+
+/// Diagnostics for one host: definitions in its closure checked against
+/// the options it can see, then the same for evaluations nested in it
+/// (home-manager users, containers).
+#[salsa::tracked(returns(ref))]
+pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diagnostic>> {
+    let closure = host_closure(db, key);
+    let index = host_options(db, key);
+    let repo = repo_options(db);
+    let host_root = host(db, key).and_then(|host| {
+        host.roots.iter().find_map(|root| match root {
+            ModuleRef::File { file, .. } => Some(*file),
+            _ => None,
+        })
+    });
+    let mut out = Vec::new();
+    let mut summaries: Vec<&ModuleSummary> = Vec::new();
+    for file in &closure.files {
+        summaries.push(crate::hosts::module_summary_in(db, *file, Some(key)));
+    }
+    summaries.extend(closure.inline.iter().map(|s| &**s));
+    check_closure(
+        db,
+        closure,
+        index,
+        repo,
+        &summaries,
+        key.name(db),
+        host_root,
+        &mut out,
+    );
+
+    // Nested evaluations: group their roots by evaluation.
+    let mut groups: std::collections::BTreeMap<NestedKind, Vec<ModuleRef>> = Default::default();
+    let mut shared = Vec::new();
+    for summary in &summaries {
+        for nested in &summary.nested {
+            match &nested.kind {
+                NestedKind::HomeShared => shared.push(nested.module.clone()),
+                kind => groups
+                    .entry(kind.clone())
+                    .or_default()
+                    .push(nested.module.clone()),
+            }
+        }
+    }
+    for (kind, mut roots) in groups {
+        let name = match &kind {
+            NestedKind::HomeUser(user) => {
+                roots.extend(shared.iter().cloned());
+                format!("{}/home-manager.users.{user}", key.name(db))
+            }
+            NestedKind::Container(container) => {
+                format!("{}/containers.{container}", key.name(db))
+            }
+            NestedKind::HomeShared => continue,
+        };
+        let nested_closure = crate::hosts::closure_of(db, &roots, None);
+        let mut nested_index = OptionIndex::default();
+        let mut nested_summaries: Vec<&ModuleSummary> = Vec::new();
+        for file in &nested_closure.files {
+            nested_summaries.push(crate::hosts::module_summary(db, *file));
+        }
+        nested_summaries.extend(nested_closure.inline.iter().map(|s| &**s));
+        for summary in &nested_summaries {
+            nested_index.add_summary_declarations(summary);
+        }
+        let root = roots.iter().find_map(|root| match root {
+            ModuleRef::File { file, .. } => Some(*file),
+            _ => None,
+        });
+        check_closure(
+            db,
+            &nested_closure,
+            &nested_index,
+            repo,
+            &nested_summaries,
+            &name,
+            root,
+            &mut out,
+        );
+    }
+    Arc::new(out)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn check_closure(
+    db: &dyn Db,
+    closure: &Closure,
+    index: &OptionIndex,
+    repo: &OptionIndex,
+    summaries: &[&ModuleSummary],
+    host_name: &str,
+    host_root: Option<SourceFile>,
+    out: &mut Vec<Diagnostic>,
+) {
+    let mut cx = HostContext {
+        db,
+        index,
+        repo,
+        closure,
+        host_name: host_name.to_string(),
+        host_root,
+        top_level_owned: closure
+            .external
+            .iter()
+            .all(|description| description == "modulesPath"),
+        out: Vec::new(),
+    };
+    for summary in summaries {
+        check_definitions(&mut cx, &summary.definitions);
+        missing_imports(&mut cx, summary);
+    }
+    duplicate_declarations(&mut cx);
+    out.extend(cx.out);
+}
+
+pub(crate) fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
+    for import in &summary.imports {
+        match import {
+            ModuleRef::Missing {
+                path,
+                site: Some(site),
+            } => cx.out.push(Diagnostic {
+                range: *site,
+                severity: Severity::Error,
+                code: codes::MISSING_IMPORT,
+                message: format!("imported path {} does not exist", display_file(cx.db, path)),
+                related: Vec::new(),
+                fixes: Vec::new(),
+            }),
+            ModuleRef::Inline { summary, .. } => missing_imports(cx, summary),
+            _ => {}
+        }
+    }
+}
+
+pub(crate) fn display_file(db: &dyn Db, path: &str) -> String {
+    paths::relative_to(path, db.workspace().root(db)).to_string()
+}
+
+pub(crate) fn check_definitions(cx: &mut HostContext, entries: &[DefEntry]) {
+    // Copy the reference out so `cx` stays free to borrow mutably.
+    let index: &OptionIndex = cx.index;
+    let mut path = Vec::new();
+    walk(cx, Some(&index.root), index.root.open, entries, &mut path);
+}
+
+pub(crate) fn walk(
+    cx: &mut HostContext,
+    node: Option<&Trie>,
+    open: bool,
+    entries: &[DefEntry],
+    path: &mut Vec<String>,
+) {
+    for entry in entries {
+        path.push(entry.name.clone());
+        let child = node.and_then(|node| node.child(&entry.name));
+        match child {
+            Some(child) => {
+                let open = open || child.open;
+                // An alias checks against its target's declaration.
+                let target = child.declaration().and_then(|decl| {
+                    let alias = decl.alias_of.as_ref()?;
+                    let names: Vec<&str> = alias
+                        .iter()
+                        .map(|segment| match segment {
+                            crate::Segment::Name(name) => name.as_str(),
+                            crate::Segment::AnyName => "<name>",
+                            crate::Segment::AnyIndex => "*",
+                        })
+                        .collect();
+                    cx.index.root.find(&names).0?.declaration().cloned()
+                });
+                let declaration = target.or_else(|| child.declaration().cloned());
+                if let Some(decl) = declaration.as_ref() {
+                    if let Some(mismatch) = check_value(&entry.value, &decl.ty) {
+                        if let Some(range) = mismatch.range {
+                            let inner = mismatch
+                                .inner
+                                .map(|inner| format!(" ({inner})"))
+                                .unwrap_or_default();
+                            let related = decl
+                                .key
+                                .or(decl.decl)
+                                .map(|decl_range| {
+                                    vec![(decl_range, "option declared here".to_string())]
+                                })
+                                .unwrap_or_default();
+                            cx.out.push(Diagnostic {
+                                range,
+                                severity: Severity::Error,
+                                code: codes::TYPE_MISMATCH,
+                                message: format!(
+                                    "{}: expected {}, found {}{inner}",
+                                    path.join("."),
+                                    mismatch.expected,
+                                    mismatch.found
+                                ),
+                                related,
+                                fixes: Vec::new(),
+                            });
+                        }
+                    }
+                }
+                if let DefKind::Attrs { entries, .. } = &entry.value.kind {
+                    // Into namespaces and submodules; not into plain
+                    // attrsOf/anything values (no children there).
+                    if !child.children.is_empty() || child.decls.is_empty() {
+                        walk(cx, Some(child), open, entries, path);
+                    }
+                } else if let DefKind::List(items) = &entry.value.kind {
+                    if let Some(element) = child.children.get(&crate::Segment::AnyIndex) {
+                        for item in items {
+                            if let DefKind::Attrs { entries, .. } = &item.kind {
+                                path.push("*".into());
+                                walk(cx, Some(element), open || element.open, entries, path);
+                                path.pop();
+                            }
+                        }
+                    }
+                }
+            }
+            None => {
+                let under_option = node.is_some_and(|node| !node.decls.is_empty());
+                if open || under_option {
+                    // Unseen declarations, or values of an option.
+                } else if !missing_option(cx, entry, path) {
+                    // Not owned by the repo here; deeper paths may be.
+                    if let DefKind::Attrs { entries, .. } = &entry.value.kind {
+                        walk(cx, None, false, entries, path);
+                    }
+                }
+            }
+        }
+        path.pop();
+    }
+}
+
+/// The path as written in one binding: `my.bakcup.enable` when the entry
+/// `bakcup` came from `my.bakcup.enable = true;`.
+pub(crate) fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
+    let mut full = path.to_vec();
+    let mut current = entry;
+    loop {
+        match &current.value.kind {
+            DefKind::Attrs { entries, .. }
+                if entries.len() == 1 && entries[0].path_range == current.path_range =>
+            {
+                current = &entries[0];
+                full.push(current.name.clone());
+            }
+            _ => return full,
+        }
+    }
+}
+
+/// A definition whose path the host's index does not have. Returns whether
+/// the path lies in a namespace the repo owns (reported or not).
+pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bool {
+    let names: Vec<&str> = path.iter().map(String::as_str).collect();
+    if !owned(cx, &names) {
+        return false;
+    }
+    let Some(range) = entry.path_range.or(entry.key) else {
+        return true;
+    };
+    // The repo-wide view must also be sure nothing unseen is there.
+    let (repo_node, repo_open) = cx.repo.root.find(&names);
+    if repo_open {
+        return true;
+    }
+    let written = written_path(entry, path);
+    if let Some(repo_node) = repo_node {
+        // Declared somewhere in the repo, but not in this host's closure.
+        if cx.closure.unknown {
+            return true;
+        }
+        // Declared below this path (a namespace) or at it.
+        let mut below = Vec::new();
+        repo_node.walk(&mut Vec::new(), &mut below);
+        let Some((_, decl)) = below.first() else {
+            return true;
+        };
+        let declared_in = decl
+            .decl
+            .map(|range| display_file(cx.db, range.file.path(cx.db)))
+            .unwrap_or_else(|| "this repository".into());
+        let host = cx
+            .host_root
+            .map(|file| display_file(cx.db, file.path(cx.db)))
+            .unwrap_or_else(|| format!("host {}", cx.host_name));
+        cx.out.push(Diagnostic {
+            range,
+            severity: Severity::Error,
+            code: codes::OPTION_NOT_IMPORTED,
+            message: format!(
+                "{} is declared in {declared_in}, which {host} does not import",
+                written.join(".")
+            ),
+            related: decl
+                .decl
+                .map(|range| vec![(range, "declared here".to_string())])
+                .unwrap_or_default(),
+            fixes: Vec::new(),
+        });
+        return true;
+    }
+    // Suggest the closest sibling option name.
+    let parent_names = &names[..names.len() - 1];
+    let parent = cx
+        .index
+        .root
+        .find(parent_names)
+        .0
+        .filter(|node| !node.children.is_empty())
+        .or_else(|| cx.repo.root.find(parent_names).0);
+    let last = names[names.len() - 1];
+    let suggestion = parent.and_then(|parent| {
+        closest(
+            last,
+            parent.children.keys().filter_map(|segment| match segment {
+                crate::Segment::Name(name) => Some(name.as_str()),
+                _ => None,
+            }),
+        )
+    });
+    let mut message = format!("{} is not an option", written.join("."));
+    let mut fixes = Vec::new();
+    if let Some(suggestion) = &suggestion {
+        let mut suggested: Vec<String> = written.clone();
+        suggested[names.len() - 1] = suggestion.clone();
+        message.push_str(&format!("; did you mean {}?", suggested.join(".")));
+        if let Some(key) = entry.key {
+            fixes.push(Fix {
+                label: format!("Change to `{suggestion}`"),
+                range: key,
+                replacement: suggestion.clone(),
+            });
+        }
+    }
+    cx.out.push(Diagnostic {
+        range,
+        severity: Severity::Error,
+        code: codes::UNKNOWN_OPTION,
+        message,
+        related: Vec::new(),
+        fixes,
+    });
+    true
+}
+
+/// Whether the repo owns the namespace of `names` completely: some prefix
+/// has an `enable` option declared by the repo, or the first segment is a
+/// top-level namespace no upstream module declares.
+pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
+    for length in 1..names.len() {
+        if cx.repo.owns_by_enable(&names[..length]) {
+            return true;
+        }
+    }
+    let first = names[0];
+    cx.top_level_owned
+        && names.len() > 1
+        && !UPSTREAM_TOP_LEVEL.contains(&first)
+        && cx.repo.root.child(first).is_some()
+}
+
+/// The candidate closest to `name` by edit distance, if close enough.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
+    let limit = (name.chars().count() / 3).clamp(1, 3);
+    candidates
+        .map(|candidate| (edit_distance(name, candidate), candidate))
+        .filter(|(distance, _)| *distance <= limit)
+        .min()
+        .map(|(_, candidate)| candidate.to_string())
+}
+
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    // Optimal string alignment distance: insertions, deletions,
+    // substitutions and adjacent transpositions (`prot` → `port`) cost 1.
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
+}
+
+pub(crate) fn duplicate_declarations(cx: &mut HostContext) {
+    for (path, decl) in cx.index.all() {
+        let Some(node) = cx
+            .index
+            .root
+            .find(
+                &path
+                    .iter()
+                    .map(|s| match s {
+                        crate::Segment::Name(n) => n.as_str(),
+                        crate::Segment::AnyName => "<name>",
+                        crate::Segment::AnyIndex => "*",
+                    })
+                    .collect::<Vec<_>>(),
+            )
+            .0
+        else {
+            continue;
+        };
+        let plain: Vec<_> = node
+            .decls
+            .iter()
+            .filter(|d| {
+                !d.ty.has_suboptions()
+                    && matches!(
+                        d.kind,
+                        crate::module::DeclKind::Option
+                            | crate::module::DeclKind::EnableOption
+                            | crate::module::DeclKind::PackageOption
+                    )
+            })
+            .collect();
+        if plain.len() < 2 || !std::ptr::eq(*plain.last().unwrap_or(&decl), decl) {
+            continue;
+        }
+        let first = plain[0];
+        let Some(range) = decl.path_range.or(decl.key).or(decl.decl) else {
+            continue;
+        };
+        cx.out.push(Diagnostic {
+            range,
+            severity: Severity::Warning,
+            code: codes::DUPLICATE_DECLARATION,
+            message: format!("option {} is declared more than once", display_path(&path)),
+            related: first
+                .key
+                .or(first.decl)
+                .map(|range| vec![(range, "first declared here".to_string())])
+                .unwrap_or_default(),
+            fixes: Vec::new(),
+        });
+    }
+}

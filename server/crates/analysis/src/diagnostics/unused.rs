@@ -1,0 +1,98 @@
+//! Files that no host, flake output or package uses (`unused-module`), and
+//! the set of used files other diagnostics consult.
+
+use std::sync::Arc;
+
+use flakelens_db::{Db, SourceFile};
+
+use super::host::{check_definitions, HostContext};
+use super::{codes, Diagnostic};
+use crate::hosts::{host_closure, host_keys, hosts, Closure};
+use crate::module::ModuleRef;
+use crate::options::repo_options;
+
+/// Modules no host uses are still checked against every option the repo
+/// declares, for type mismatches only: which options they may set is not
+/// known without a host.
+#[salsa::tracked(returns(ref))]
+pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
+    let used = used_files(db);
+    let repo = repo_options(db);
+    let empty = Closure::default();
+    let mut out = Vec::new();
+    for file in crate::options::module_files(db) {
+        // Files used by a host are checked there; files the flake reads
+        // as something else (packages, helpers) are not modules.
+        if used.contains(&file) {
+            continue;
+        }
+        // Only files written as module functions (`{ config, lib, ... }:`);
+        // a bare attrset is as likely to be data as a module.
+        if !crate::hosts::looks_like_module_function(db, file) {
+            continue;
+        }
+        let summary = crate::hosts::module_summary(db, file);
+        if summary.definitions.is_empty() {
+            continue;
+        }
+        let mut cx = HostContext {
+            db,
+            index: repo,
+            repo,
+            closure: &empty,
+            host_name: String::new(),
+            host_root: None,
+            top_level_owned: false,
+            out: Vec::new(),
+        };
+        check_definitions(&mut cx, &summary.definitions);
+        out.extend(
+            cx.out
+                .into_iter()
+                .filter(|diagnostic| diagnostic.code == codes::TYPE_MISMATCH),
+        );
+    }
+    Arc::new(out)
+}
+
+/// Files the repo's outputs use: read while evaluating the flake, its
+/// hosts and package sets, or in a host's module closure (nested ones
+/// included). Without a flake, every file counts as used.
+#[salsa::tracked(returns(ref))]
+pub fn used_files(db: &dyn Db) -> Arc<Vec<SourceFile>> {
+    let mut used: std::collections::BTreeMap<String, SourceFile> = Default::default();
+    let mut add = |file: SourceFile| {
+        used.insert(file.path(db).clone(), file);
+    };
+    if crate::known::flake::flake_file(db).is_none() {
+        for file in db.workspace().files(db).values() {
+            add(*file);
+        }
+        return Arc::new(used.into_values().collect());
+    }
+    let set = hosts(db);
+    set.touched.iter().copied().for_each(&mut add);
+    for key in host_keys(db) {
+        let closure = host_closure(db, key);
+        closure.files.iter().copied().for_each(&mut add);
+        for file in &closure.files {
+            for nested in &crate::hosts::module_summary_in(db, *file, Some(key)).nested {
+                if let ModuleRef::File { file, .. } = nested.module {
+                    let roots = std::slice::from_ref(&nested.module);
+                    for inner in crate::hosts::closure_of(db, roots, None).files {
+                        add(inner);
+                    }
+                    add(file);
+                }
+            }
+        }
+    }
+    let packages = crate::packages::packages(db);
+    packages.touched.iter().copied().for_each(&mut add);
+    for package in &packages.packages {
+        if let Some(recipe) = package.recipe_file {
+            add(recipe);
+        }
+    }
+    Arc::new(used.into_values().collect())
+}

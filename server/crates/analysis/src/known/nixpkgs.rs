@@ -1,0 +1,172 @@
+//! nixpkgs as a package set: `import nixpkgs { … }`, `pkgs.callPackage`,
+//! `pkgs.extend`, `packagesFromDirectoryRecursive` and overlay composition.
+//! Overlay applications are reported to the evaluator's observation sink
+//! as [`OverlayUse`]s, which the package model reads.
+
+use std::rc::Rc;
+
+use super::KnownPrim;
+use crate::eval::builtins::{attrs, list};
+use crate::eval::{Attrs, Evaluator, Name, PrimApp, Thunk, Value};
+use crate::FileRange;
+
+pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
+    let a = &app.args;
+    let call = app.call;
+    match prim {
+        KnownPrim::ImportNixpkgs => {
+            record_nixpkgs_import(ev, &a[0], call);
+            Value::Pkgs(Rc::from(Vec::new()))
+        }
+        KnownPrim::PackagesFromDirectoryRecursive => match attrs(ev, &a[0]) {
+            Some(args) => match args.get("directory").map(|entry| ev.force(&entry.value)) {
+                Some(Value::Path(dir)) => packages_from_directory(ev, &dir, call),
+                _ => Value::Unknown,
+            },
+            None => Value::Unknown,
+        },
+        KnownPrim::CallPackage => match ev.force(&a[0]) {
+            Value::Path(path) => {
+                let recipe = if flakelens_db::file_at(ev.db, &path).is_none()
+                    && flakelens_db::is_directory(ev.db, &path)
+                {
+                    format!("{path}/default.nix")
+                } else {
+                    path.to_string()
+                };
+                Value::Package(Rc::new(crate::eval::PackageValue {
+                    recipe: recipe.into(),
+                    call,
+                }))
+            }
+            _ => Value::Unknown,
+        },
+        KnownPrim::ComposeManyExtensions => match list(ev, &a[0]) {
+            Some(overlays) => composed_overlays(ev, overlays.to_vec(), call),
+            None => Value::Unknown,
+        },
+        KnownPrim::ComposeExtensions => {
+            composed_overlays(ev, vec![a[0].clone(), a[1].clone()], call)
+        }
+        KnownPrim::ComposedOverlay => apply_composed(ev, &a[0], &a[1], &a[2]),
+        KnownPrim::PkgsExtend => {
+            record_extend(ev, &a[0], call);
+            Value::Pkgs(Rc::from(Vec::new()))
+        }
+        #[allow(unreachable_patterns)]
+        _ => unreachable!("{prim:?} is dispatched elsewhere"),
+    }
+}
+
+/// An overlay application the evaluator saw.
+#[derive(Clone)]
+pub struct OverlayUse {
+    pub kind: OverlayUseKind,
+    /// `NixpkgsImport`: the argument attrset of `import nixpkgs { … }`;
+    /// `Extend`: the overlay function.
+    pub value: Thunk,
+    pub site: Option<FileRange>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OverlayUseKind {
+    NixpkgsImport,
+    Extend,
+}
+
+const MAX_RECORDED_USES: usize = 256;
+
+fn record(ev: &Evaluator, kind: OverlayUseKind, value: &Thunk, site: Option<FileRange>) {
+    if ev.observed_count::<OverlayUse>() < MAX_RECORDED_USES {
+        ev.observe(OverlayUse {
+            kind,
+            value: value.clone(),
+            site,
+        });
+    }
+}
+
+/// `import nixpkgs args`: remember `args` (its `overlays` are read later).
+pub fn record_nixpkgs_import(ev: &Evaluator, args: &Thunk, site: Option<FileRange>) {
+    record(ev, OverlayUseKind::NixpkgsImport, args, site);
+}
+
+/// `pkgs.extend overlay`.
+pub fn record_extend(ev: &Evaluator, overlay: &Thunk, site: Option<FileRange>) {
+    record(ev, OverlayUseKind::Extend, overlay, site);
+}
+
+/// `lib.filesystem.packagesFromDirectoryRecursive { directory = ./pkgs; }`:
+/// `foo.nix` → `foo`, `foo/package.nix` → `foo`, other folders → nested sets.
+pub fn packages_from_directory(ev: &Evaluator, dir: &str, call: Option<FileRange>) -> Value {
+    let mut attrs = Attrs::default();
+    for (name, is_dir) in flakelens_db::read_dir(ev.db, dir) {
+        let path = format!("{}/{name}", dir.trim_end_matches('/'));
+        if is_dir {
+            let package = format!("{path}/package.nix");
+            if flakelens_db::file_at(ev.db, &package).is_some() {
+                attrs.insert_value(
+                    &name,
+                    Value::Package(Rc::new(crate::eval::PackageValue {
+                        recipe: package.into(),
+                        call,
+                    })),
+                );
+            } else {
+                attrs.insert_value(&name, packages_from_directory(ev, &path, call));
+            }
+        } else if let Some(stem) = name.strip_suffix(".nix") {
+            attrs.insert_value(
+                stem,
+                Value::Package(Rc::new(crate::eval::PackageValue {
+                    recipe: path.into(),
+                    call,
+                })),
+            );
+        }
+    }
+    Value::Attrs(Rc::new(attrs))
+}
+
+/// `composeManyExtensions [ a b ]`, `composeExtensions a b`: still an
+/// overlay (a function of `final` and `prev`), that remembers its parts.
+pub fn composed_overlays(ev: &Evaluator, overlays: Vec<Thunk>, call: Option<FileRange>) -> Value {
+    let list = ev.value_thunk(Value::List(Rc::new(overlays)), call);
+    Value::Prim(Rc::new(PrimApp {
+        prim: KnownPrim::ComposedOverlay.prim(),
+        args: vec![list],
+        call,
+    }))
+}
+
+/// A composed overlay applied to `final` and `prev`: the parts' results,
+/// merged left to right.
+pub fn apply_composed(ev: &Evaluator, overlays: &Thunk, final_: &Thunk, prev: &Thunk) -> Value {
+    let Value::List(items) = ev.force(overlays) else {
+        return Value::Unknown;
+    };
+    let mut merged = Value::Attrs(Rc::default());
+    for overlay in items.iter() {
+        let function = ev.force(overlay);
+        let partial = ev.apply(&function, final_.clone(), None);
+        let added = ev.apply(&partial, prev.clone(), None);
+        merged = ev.update(&merged, &added);
+    }
+    merged
+}
+
+/// `pkgs.callPackage` (also of package scopes such as
+/// `pkgs.python3Packages`), `pkgs.lib` and `pkgs.extend`.
+pub fn select_pkgs(ev: &Evaluator, path: &[Name], name: &str) -> Option<Value> {
+    if name == "callPackage" {
+        return Some(KnownPrim::CallPackage.value());
+    }
+    if path.is_empty() && name == "lib" {
+        return Some(ev.lib());
+    }
+    if path.is_empty() && name == "extend" {
+        // `pkgs.extend overlay` (recorded as an overlay use).
+        return Some(KnownPrim::PkgsExtend.value());
+    }
+    None
+}

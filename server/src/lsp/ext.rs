@@ -1,0 +1,166 @@
+//! flakelens extensions to LSP: editor settings (`initializationOptions`,
+//! `workspace/didChangeConfiguration`) and the `flakelens/hostsForFile`
+//! request (which hosts' module closures hold a file), used by the VS Code
+//! extension's "Show Hosts" command.
+
+use std::collections::HashSet;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::{Location, TextDocumentIdentifier, Url};
+
+use super::convert;
+use super::server::Backend;
+
+/// What the server takes from the editor's settings. The same object comes
+/// as `initializationOptions` and as `settings` (or `settings.flakelens`)
+/// of `workspace/didChangeConfiguration`:
+/// `{ "diagnostics": { "disabled": ["unknown-option"] } }`.
+/// Unknown keys (`upstream`, `server`, `trace`) are ignored here.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientSettings {
+    /// Diagnostic codes never published.
+    pub disabled: HashSet<String>,
+}
+
+impl ClientSettings {
+    /// `None` when the value holds no flakelens settings at all (Eglot and
+    /// kak-lsp send `settings: null`): the current settings then stay.
+    pub fn from_json(value: Option<&Value>) -> Option<ClientSettings> {
+        let value = value?;
+        let value = value.get("flakelens").unwrap_or(value);
+        let object = value.as_object()?;
+        let disabled = object
+            .get("diagnostics")
+            .and_then(|diagnostics| diagnostics.get("disabled"))
+            .and_then(Value::as_array)
+            .map(|codes| {
+                codes
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(ClientSettings { disabled })
+    }
+
+    /// Drops the diagnostics whose code is disabled.
+    pub fn filter(
+        &self,
+        mut all: Vec<(String, Vec<flakelens_ide::Diagnostic>)>,
+    ) -> Vec<(String, Vec<flakelens_ide::Diagnostic>)> {
+        if !self.disabled.is_empty() {
+            for (_, diagnostics) in all.iter_mut() {
+                diagnostics.retain(|diagnostic| !self.disabled.contains(diagnostic.code));
+            }
+        }
+        all
+    }
+}
+
+pub const HOSTS_FOR_FILE: &str = "flakelens/hostsForFile";
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HostsForFileParams {
+    pub text_document: TextDocumentIdentifier,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HostsForFileResult {
+    pub hosts: Vec<HostForFile>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HostForFile {
+    pub name: String,
+    /// `nixos`, `darwin`, `home-manager`, …
+    pub kind: &'static str,
+    /// Where the host is defined (`nixosConfigurations.<name> = …`).
+    pub defined_at: Option<Location>,
+    /// The file is in the host's module closure (false: the file only
+    /// defines the host, like `flake.nix`).
+    pub in_closure: bool,
+    /// Every file module of the host, as URIs.
+    pub closure: Vec<Url>,
+    pub inline_modules: usize,
+    pub external_modules: Vec<String>,
+    /// Some imports could not be resolved statically: the closure may be
+    /// incomplete.
+    pub has_unknown_modules: bool,
+}
+
+impl Backend {
+    /// `flakelens/hostsForFile`: the hosts whose module closure holds the
+    /// file, or that are defined in it.
+    pub async fn hosts_for_file(&self, params: HostsForFileParams) -> Result<HostsForFileResult> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(HostsForFileResult { hosts: Vec::new() });
+        };
+        self.timed("hostsForFile", None, move |analysis, encoding| {
+            let mut hosts = Vec::new();
+            for host in analysis.hosts()? {
+                let in_closure = host.closure.contains(&path);
+                let defined_here = host.defined_at.as_ref().is_some_and(|(p, _)| *p == path);
+                if !in_closure && !defined_here {
+                    continue;
+                }
+                let defined_at = match &host.defined_at {
+                    Some((file, range)) => analysis.line_index(file)?.and_then(|index| {
+                        Some(Location::new(
+                            convert::uri_of(file)?,
+                            convert::range(&index, *range, encoding),
+                        ))
+                    }),
+                    None => None,
+                };
+                hosts.push(HostForFile {
+                    name: host.name,
+                    kind: host.kind,
+                    defined_at,
+                    in_closure,
+                    closure: host
+                        .closure
+                        .iter()
+                        .filter_map(|file| convert::uri_of(file))
+                        .collect(),
+                    inline_modules: host.inline_modules,
+                    external_modules: host.external_modules,
+                    has_unknown_modules: host.has_unknown_modules,
+                });
+            }
+            Ok(HostsForFileResult { hosts })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn settings_from_initialization_options_and_wrapped_configuration() {
+        let direct = json!({ "diagnostics": { "disabled": ["unknown-option", 3] } });
+        let wrapped = json!({ "flakelens": { "diagnostics": { "disabled": ["unknown-option"] } } });
+        let expected = ClientSettings {
+            disabled: ["unknown-option".to_string()].into_iter().collect(),
+        };
+        assert_eq!(
+            ClientSettings::from_json(Some(&direct)),
+            Some(expected.clone())
+        );
+        assert_eq!(ClientSettings::from_json(Some(&wrapped)), Some(expected));
+        assert_eq!(
+            ClientSettings::from_json(Some(&json!({ "upstream": {} }))),
+            Some(ClientSettings::default())
+        );
+        assert_eq!(ClientSettings::from_json(Some(&Value::Null)), None);
+        assert_eq!(ClientSettings::from_json(None), None);
+    }
+}
