@@ -1,4 +1,6 @@
-//! A guard in front of tower-lsp's message decoder. tower-lsp stops
+//! A guard in front of tower-lsp's message decoder (and the small pieces
+//! of request hygiene that go with it: malformed-message errors, cancel on
+//! drop). tower-lsp stops
 //! reading for good at the first message it cannot decode (a bad
 //! `Content-Length`, a body that is not UTF-8 or not JSON, a batch array),
 //! so one malformed message ended the session. This reader passes
@@ -13,6 +15,52 @@ use std::task::{Context, Poll};
 
 use serde_json::{json, Value};
 use tokio::io::{AsyncRead, ReadBuf};
+
+/// Params of the request that stands for a malformed message.
+#[derive(serde::Deserialize)]
+pub struct MalformedParams {
+    reason: String,
+}
+
+impl MalformedParams {
+    /// The JSON-RPC error for the message: parse error, or invalid request
+    /// for JSON that is not JSON-RPC.
+    pub fn error(self) -> tower_lsp::jsonrpc::Error {
+        use tower_lsp::jsonrpc::{Error, ErrorCode};
+        let invalid = self.reason.starts_with("not a JSON-RPC") || self.reason == "empty batch";
+        Error {
+            code: if invalid {
+                ErrorCode::InvalidRequest
+            } else {
+                ErrorCode::ParseError
+            },
+            message: self.reason.into(),
+            data: None,
+        }
+    }
+}
+
+/// Cancels a request's snapshot when the request is dropped (tower-lsp
+/// drops it on `$/cancelRequest`), unless disarmed when it completes.
+pub struct CancelOnDrop(Option<flakelens_ide::CancelHandle>);
+
+impl CancelOnDrop {
+    pub fn new(handle: flakelens_ide::CancelHandle) -> CancelOnDrop {
+        CancelOnDrop(Some(handle))
+    }
+
+    pub fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(handle) = self.0.take() {
+            handle.cancel();
+        }
+    }
+}
 
 /// The method the replacement requests call.
 pub const MALFORMED_METHOD: &str = "$/flakelens/malformed";

@@ -147,23 +147,6 @@ fn lock(state: &Mutex<State>) -> std::sync::MutexGuard<'_, State> {
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
-/// Cancels a snapshot's reads unless disarmed.
-struct CancelOnDrop(Option<flakelens_ide::CancelHandle>);
-
-impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
-    }
-}
-
-impl Drop for CancelOnDrop {
-    fn drop(&mut self) {
-        if let Some(handle) = self.0.take() {
-            handle.cancel();
-        }
-    }
-}
-
 fn content_modified() -> Error {
     Error {
         code: ErrorCode::ServerError(-32801),
@@ -172,27 +155,10 @@ fn content_modified() -> Error {
     }
 }
 
-/// Params of the request that stands for a malformed message.
-#[derive(serde::Deserialize)]
-struct MalformedParams {
-    reason: String,
-}
-
 impl Backend {
-    /// Answers a message the framing guard could not pass on: the JSON-RPC
-    /// parse error (or invalid request), with its reason.
-    async fn malformed(&self, params: MalformedParams) -> Result<()> {
-        let code = if params.reason.starts_with("not a JSON-RPC") || params.reason == "empty batch"
-        {
-            ErrorCode::InvalidRequest
-        } else {
-            ErrorCode::ParseError
-        };
-        Err(Error {
-            code,
-            message: params.reason.into(),
-            data: None,
-        })
+    /// Answers a message the framing guard could not pass on.
+    async fn malformed(&self, params: super::framing::MalformedParams) -> Result<()> {
+        Err(params.error())
     }
 
     /// Runs a read on a snapshot, off the async runtime. Panics become an
@@ -208,7 +174,7 @@ impl Backend {
         // Dropped when the request is cancelled (`$/cancelRequest` drops
         // this future): the analysis unwinds at its next check, freeing
         // its thread and its snapshot (a write waits for every snapshot).
-        let cancel = CancelOnDrop(Some(analysis.cancel_handle()));
+        let cancel = super::framing::CancelOnDrop::new(analysis.cancel_handle());
         let result = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&analysis, encoding)))
         })
