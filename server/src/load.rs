@@ -11,16 +11,12 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use flakelens_db::{LoadProblem, ProblemKind, Settings};
-use serde::Deserialize;
 
 /// Files larger than this are not loaded.
 pub const MAX_FILE_SIZE: u64 = 20 * 1024 * 1024;
 
 /// How much of a file is scanned for NUL bytes to detect binary files.
 const BINARY_SNIFF_LEN: usize = 8 * 1024;
-
-/// The name of the optional settings file at the workspace root.
-const SETTINGS_FILE: &str = "flakelens.toml";
 
 /// A loaded workspace, ready to be fed to the database.
 #[derive(Debug, Clone, Default)]
@@ -94,11 +90,23 @@ const PSEUDO_FILE_SYSTEMS: [&str; 3] = ["/proc", "/sys", "/dev"];
 /// inside a directory `flakelens.toml` lists in `[workspace] symlink-targets`);
 /// others are reported and not followed.
 pub fn load_workspace(root: &Path) -> io::Result<LoadedWorkspace> {
-    load_workspace_with(root, WalkLimits::default())
+    load_workspace_with(root, None)
 }
 
-/// [`load_workspace`] with explicit walk limits.
-pub fn load_workspace_with(root: &Path, limits: WalkLimits) -> io::Result<LoadedWorkspace> {
+/// [`load_workspace`] with editor settings under `flakelens.toml`'s.
+pub fn load_workspace_with(
+    root: &Path,
+    editor: Option<&crate::config::Config>,
+) -> io::Result<LoadedWorkspace> {
+    load_workspace_limited(root, editor, WalkLimits::default())
+}
+
+/// [`load_workspace_with`] with explicit walk limits.
+pub fn load_workspace_limited(
+    root: &Path,
+    editor: Option<&crate::config::Config>,
+    limits: WalkLimits,
+) -> io::Result<LoadedWorkspace> {
     let root = fs::canonicalize(root)?;
     if !root.is_dir() {
         return Err(io::Error::new(
@@ -117,8 +125,17 @@ pub fn load_workspace_with(root: &Path, limits: WalkLimits) -> io::Result<Loaded
     let mut files = Vec::new();
     let mut problems = Vec::new();
 
-    let (settings, symlink_targets, settings_problem) = load_settings(&root, &vfs_root);
-    problems.extend(settings_problem);
+    let loaded = crate::config::load_settings(&root, &vfs_root, editor);
+    let settings = loaded.settings;
+    problems.extend(loaded.problem);
+    files.extend(loaded.file);
+    // `[workspace] symlink-targets`, canonical (those that exist).
+    let symlink_targets: Vec<PathBuf> = loaded
+        .symlink_targets
+        .iter()
+        .filter_map(|target| fs::canonicalize(target).ok())
+        .filter(|target| !is_pseudo_file_system(target))
+        .collect();
 
     // Problems found while deciding which entries to enter; `filter_entry`
     // must be `Fn + Send + Sync`, hence the mutex.
@@ -511,133 +528,6 @@ fn is_skipped_by_name(path: &Path, root: &Path) -> bool {
         }
     }
     false
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SettingsFile {
-    packages: PackagesSection,
-    workspace: WorkspaceSection,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default, rename_all = "kebab-case")]
-struct WorkspaceSection {
-    /// Directories outside the root that symlinks in the repo may lead to.
-    symlink_targets: Vec<String>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PackagesSection {
-    directories: Vec<String>,
-}
-
-/// Reads `flakelens.toml` at the root. Absent → default settings; unreadable
-/// or malformed → default settings and a problem for that file. Also gives
-/// the canonical `[workspace] symlink-targets` (those that exist).
-fn load_settings(root: &Path, vfs_root: &str) -> (Settings, Vec<PathBuf>, Option<LoadProblem>) {
-    let file = root.join(SETTINGS_FILE);
-    let problem_path =
-        flakelens_db::paths::join(vfs_root, SETTINGS_FILE).unwrap_or_else(|| vfs_path(&file));
-    let problem = |message: String| {
-        Some(LoadProblem {
-            path: problem_path.clone(),
-            message,
-            kind: ProblemKind::Unreadable,
-        })
-    };
-
-    let text = match fs::read_to_string(&file) {
-        Ok(text) => text,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            return (Settings::default(), Vec::new(), None)
-        }
-        Err(err) => {
-            return (
-                Settings::default(),
-                Vec::new(),
-                problem(format!("cannot read {SETTINGS_FILE}: {err}")),
-            )
-        }
-    };
-    let parsed: SettingsFile = match toml::from_str(&text) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            let location = err
-                .span()
-                .map(|span| {
-                    let (line, column) = line_column(&text, span.start);
-                    format!(" at line {line}, column {column}")
-                })
-                .unwrap_or_default();
-            return (
-                Settings::default(),
-                Vec::new(),
-                problem(format!(
-                    "invalid {SETTINGS_FILE}{location}: {}",
-                    single_line(err.message())
-                )),
-            );
-        }
-    };
-
-    let mut package_directories = Vec::new();
-    let mut invalid = Vec::new();
-    for directory in parsed.packages.directories {
-        // `None` only when `..` climbs above `/`.
-        match flakelens_db::paths::join(vfs_root, &directory) {
-            Some(path) if !package_directories.contains(&path) => package_directories.push(path),
-            Some(_) => {}
-            None => invalid.push(format!("`{directory}`")),
-        }
-    }
-    let problem = if invalid.is_empty() {
-        None
-    } else {
-        problem(format!(
-            "invalid {SETTINGS_FILE}: package directory {} is not a valid path; ignored",
-            invalid.join(", ")
-        ))
-    };
-    // Relative entries are taken against the root; missing ones ignored.
-    let symlink_targets = parsed
-        .workspace
-        .symlink_targets
-        .iter()
-        .filter_map(|target| fs::canonicalize(root.join(target)).ok())
-        .filter(|target| !is_pseudo_file_system(target))
-        .collect();
-    (
-        Settings {
-            package_directories,
-        },
-        symlink_targets,
-        problem,
-    )
-}
-
-/// Joins the lines of a multi-line message with "; ".
-fn single_line(message: &str) -> String {
-    let lines: Vec<&str> = message
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect();
-    lines.join("; ")
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
 }
 
 #[cfg(test)]

@@ -198,81 +198,6 @@ fn find_root_picks_ancestor_with_flake() {
 }
 
 #[test]
-fn settings_are_parsed_from_flakelens_toml() {
-    let dir = TempDir::new("settings");
-    dir.write(
-        "flakelens.toml",
-        "unknown = true\n[packages]\ndirectories = [\"pkgs\", \"other/pkgs/\", \"./pkgs\"]\nextra = 1\n",
-    );
-    dir.write("pkgs/hello.nix", "1\n");
-
-    let loaded = load_workspace(&dir.path).unwrap();
-    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-    assert_eq!(
-        loaded.settings.package_directories,
-        vec![dir.vfs("pkgs"), dir.vfs("other/pkgs")]
-    );
-    assert_eq!(file_paths(&loaded), vec![dir.vfs("pkgs/hello.nix")]);
-}
-
-#[test]
-fn settings_empty_file_is_default() {
-    let dir = TempDir::new("settings-empty");
-    dir.write("flakelens.toml", "");
-    let loaded = load_workspace(&dir.path).unwrap();
-    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-    assert_eq!(loaded.settings, Settings::default());
-}
-
-#[test]
-fn broken_flakelens_toml_is_reported() {
-    let dir = TempDir::new("settings-broken");
-    dir.write("flakelens.toml", "[packages]\ndirectories = \"pkgs\"\n");
-    dir.write("a.nix", "1\n");
-
-    let loaded = load_workspace(&dir.path).unwrap();
-    assert_eq!(loaded.settings, Settings::default());
-    assert_eq!(file_paths(&loaded), vec![dir.vfs("a.nix")]);
-    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-    let problem = &loaded.problems[0];
-    assert_eq!(problem.path, dir.vfs("flakelens.toml"));
-    assert!(
-        problem
-            .message
-            .starts_with("invalid flakelens.toml at line 2"),
-        "{}",
-        problem.message
-    );
-
-    // Multi-line toml messages are flattened to one line.
-    dir.write("flakelens.toml", "[packages\n");
-    let loaded = load_workspace(&dir.path).unwrap();
-    assert_eq!(loaded.settings, Settings::default());
-    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-    let message = &loaded.problems[0].message;
-    assert!(
-        message.starts_with("invalid flakelens.toml at line 1"),
-        "{message}"
-    );
-    assert!(!message.contains('\n'), "{message}");
-
-    // A directory climbing above `/` is reported; the others are kept.
-    let ups = "../".repeat(dir.path.components().count() + 1);
-    dir.write(
-        "flakelens.toml",
-        format!("[packages]\ndirectories = [\"pkgs\", \"{ups}x\"]\n"),
-    );
-    let loaded = load_workspace(&dir.path).unwrap();
-    assert_eq!(loaded.settings.package_directories, vec![dir.vfs("pkgs")]);
-    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-    assert!(
-        loaded.problems[0].message.contains("is not a valid path"),
-        "{:?}",
-        loaded.problems
-    );
-}
-
-#[test]
 fn vfs_path_normalises() {
     assert_eq!(vfs_path(Path::new("/a/./b/../c/")), "/a/c");
     assert_eq!(vfs_path(Path::new("/")), "/");
@@ -378,6 +303,8 @@ fn symlinked_files_and_dirs_keep_in_tree_paths() {
         file_paths(&loaded),
         vec![
             dir.vfs("alias/inner.nix"),
+            // Loaded so that its problems show in context.
+            dir.vfs("flakelens.toml"),
             dir.vfs("lib/util.nix"),
             dir.vfs("linked.nix"),
             dir.vfs("real/inner.nix")
@@ -445,8 +372,9 @@ fn walk_limits_cut_with_a_warning() {
         dir.write(&format!("m{i:02}.nix"), "{ }\n");
     }
     dir.write("a/b/c/d/deep.nix", "{ }\n");
-    let entries = load_workspace_with(
+    let entries = load_workspace_limited(
         &dir.path,
+        None,
         WalkLimits {
             max_entries: 10,
             ..WalkLimits::default()
@@ -465,8 +393,9 @@ fn walk_limits_cut_with_a_warning() {
         entries.problems
     );
 
-    let depth = load_workspace_with(
+    let depth = load_workspace_limited(
         &dir.path,
+        None,
         WalkLimits {
             max_depth: 2,
             ..WalkLimits::default()
@@ -483,8 +412,9 @@ fn walk_limits_cut_with_a_warning() {
         }]
     );
 
-    let bytes = load_workspace_with(
+    let bytes = load_workspace_limited(
         &dir.path,
+        None,
         WalkLimits {
             max_total_bytes: 16,
             ..WalkLimits::default()
