@@ -49,7 +49,8 @@ pub(crate) fn completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<Comp
         return Vec::new();
     };
     let text = cx.file.text(db).clone();
-    let Some(context) = syntax_nav::completion_context(&text, offset, cx.is_flake) else {
+    let Some(context) = syntax_nav::completion_context_in(&cx.root, &text, offset, cx.is_flake)
+    else {
         return Vec::new();
     };
     let indexes = scope::indexes_at(db, cx.file, offset);

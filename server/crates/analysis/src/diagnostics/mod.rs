@@ -30,6 +30,7 @@ pub enum Severity {
 pub mod codes {
     pub const SYNTAX_ERROR: &str = "syntax-error";
     pub const UNREADABLE_FILE: &str = "unreadable-file";
+    pub const NOT_LOADED: &str = "not-loaded";
     pub const TYPE_MISMATCH: &str = "type-mismatch";
     pub const UNKNOWN_OPTION: &str = "unknown-option";
     pub const OPTION_NOT_IMPORTED: &str = "option-not-imported";

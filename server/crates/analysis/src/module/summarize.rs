@@ -103,6 +103,10 @@ fn path_ref(ev: &Evaluator, path: &str, site: Option<FileRange>) -> ModuleRef {
             site,
         };
     }
+    if flakelens_db::not_loaded(ev.db, path) {
+        // Unreadable, or behind a symlink or limit the walk did not cross.
+        return ModuleRef::Unknown { site };
+    }
     if flakelens_db::is_directory(ev.db, path) {
         // Importing a directory reads its default.nix, which is not there.
         return ModuleRef::Missing {
