@@ -120,7 +120,12 @@ MkOptionType = 1 => types,
 ComposedOverlay = 3 => nixpkgs,
 PkgsExtend = 1 => nixpkgs,
 ConcatMapAttrs = 2 => nixpkgs_lib,
-Range = 2 => nixpkgs_lib,}
+Range = 2 => nixpkgs_lib,
+Collect = 2 => nixpkgs_lib,
+PathIsDirectory = 1 => nixpkgs_lib,
+InlineBuild1 = 1 => nixpkgs,
+InlineBuild2 = 2 => nixpkgs,
+}
 
 impl KnownPrim {
     pub const fn prim(self) -> Prim {
