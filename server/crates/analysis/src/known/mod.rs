@@ -125,6 +125,7 @@ Collect = 2 => nixpkgs_lib,
 PathIsDirectory = 1 => nixpkgs_lib,
 InlineBuild1 = 1 => nixpkgs,
 InlineBuild2 = 2 => nixpkgs,
+CallPackages = 2 => nixpkgs,
 }
 
 impl KnownPrim {

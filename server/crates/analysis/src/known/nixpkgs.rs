@@ -80,6 +80,47 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             })),
             None => Value::Unknown,
         },
+        // `pkgs.callPackages ./dir { … }`: every attribute of what the
+        // file returns is a package made by that file.
+        KnownPrim::CallPackages => match ev.force(&a[0]) {
+            Value::Path(path) => {
+                let recipe = if flakelens_db::file_at(ev.db, &path).is_none() {
+                    format!("{}/default.nix", path.trim_end_matches('/'))
+                } else {
+                    path.to_string()
+                };
+                if flakelens_db::file_at(ev.db, &recipe).is_none() {
+                    return Value::Unknown;
+                }
+                let function = ev.import(&recipe);
+                let made = match function {
+                    Value::Lambda(_) => ev.apply(&function, a[1].clone(), None),
+                    other => other,
+                };
+                let Value::Attrs(made) = made else {
+                    return Value::Unknown;
+                };
+                let mut result = Attrs {
+                    incomplete: made.incomplete,
+                    ..Attrs::default()
+                };
+                for (name, entry) in &made.entries {
+                    let package = Value::Package(Rc::new(crate::eval::PackageValue {
+                        recipe: recipe.as_str().into(),
+                        call,
+                    }));
+                    result.entries.insert(
+                        name.clone(),
+                        crate::eval::AttrEntry {
+                            value: ev.value_thunk(package, entry.value.loc()),
+                            ..entry.clone()
+                        },
+                    );
+                }
+                Value::Attrs(Rc::new(result))
+            }
+            _ => Value::Unknown,
+        },
         KnownPrim::PkgsExtend => {
             record_extend(ev, &a[0], call);
             Value::Pkgs(Rc::from(Vec::new()))
@@ -191,6 +232,9 @@ pub fn apply_composed(ev: &Evaluator, overlays: &Thunk, final_: &Thunk, prev: &T
 pub fn select_pkgs(ev: &Evaluator, path: &[Name], name: &str) -> Option<Value> {
     if name == "callPackage" {
         return Some(KnownPrim::CallPackage.value());
+    }
+    if name == "callPackages" {
+        return Some(KnownPrim::CallPackages.value());
     }
     if path.len() < 2 {
         let full = match path.first() {
