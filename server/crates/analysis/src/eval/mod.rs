@@ -259,7 +259,9 @@ impl<'db> Evaluator<'db> {
     pub fn import(&self, path: &str) -> Value {
         let file = flakelens_db::file_at(self.db, path).or_else(|| {
             // A directory means its default.nix.
-            flakelens_db::file_at(self.db, &format!("{path}/default.nix"))
+            // (`./.` at the root is `/`: no doubled slash.)
+            let dir = path.trim_end_matches('/');
+            flakelens_db::file_at(self.db, &format!("{dir}/default.nix"))
         });
         match file {
             Some(file) => {
