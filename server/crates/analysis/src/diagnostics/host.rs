@@ -9,7 +9,7 @@ use flakelens_db::{paths, Db, SourceFile};
 use super::{codes, Diagnostic, Fix, Severity};
 use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
-use crate::known::upstream::UPSTREAM_TOP_LEVEL;
+use crate::known::upstream::any_upstream_declares;
 use crate::module::types::check_value;
 use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options, OptionIndex, Trie};
@@ -380,18 +380,21 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
 
 /// Whether the repo owns the namespace of `names` completely: some prefix
 /// has an `enable` option declared by the repo, or the first segment is a
-/// top-level namespace no upstream module declares.
+/// top-level namespace no upstream module declares. A repo's `wayland.enable`
+/// is no proof about `wayland.*`: home-manager declares `wayland.windowManager`
+/// too. Any class's table counts, since a partial closure may mix classes.
 pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
+    let first = names[0];
+    let upstream = any_upstream_declares(first);
     for length in 1..names.len() {
+        if length == 1 && upstream {
+            continue;
+        }
         if cx.repo.owns_by_enable(&names[..length]) {
             return true;
         }
     }
-    let first = names[0];
-    cx.top_level_owned
-        && names.len() > 1
-        && !UPSTREAM_TOP_LEVEL.contains(&first)
-        && cx.repo.root.child(first).is_some()
+    cx.top_level_owned && names.len() > 1 && !upstream && cx.repo.root.child(first).is_some()
 }
 
 /// The candidate closest to `name` by edit distance, if close enough.
