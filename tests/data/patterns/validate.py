@@ -75,6 +75,9 @@ CODES = {
     "duplicate-declaration": "warning",
     "missing-host-file": "warning",
     "duplicate-package": "warning",
+    "inactive-definition": "warning",
+    "duplicate-attribute": "error",
+    "undefined-variable": "error",
 }
 # Characters that make up identifiers, numbers and path literals: a span must
 # not start or end in the middle of a run of them.

@@ -11,7 +11,7 @@ use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
 use crate::known::upstream::any_upstream_declares;
 use crate::module::types::check_value;
-use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
+use crate::module::{Cond, DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options, OptionIndex, Trie};
 
 pub(crate) struct HostContext<'a> {
@@ -24,6 +24,11 @@ pub(crate) struct HostContext<'a> {
     /// Top-level namespaces are owned only when no external module could
     /// add to them.
     pub(crate) top_level_owned: bool,
+    /// The host's module summaries, to decide `mkIf` conditions; `None`
+    /// for modules in no host.
+    pub(crate) summaries: Option<&'a [&'a ModuleSummary]>,
+    /// The `mkIf` conditions of the definition being walked.
+    pub(crate) when: Vec<Cond>,
     pub(crate) out: Vec<Diagnostic>,
 }
 
@@ -133,6 +138,8 @@ pub(crate) fn check_closure(
             .external
             .iter()
             .all(|description| description == "modulesPath"),
+        summaries: Some(summaries),
+        when: Vec::new(),
         out: Vec::new(),
     };
     for summary in summaries {
@@ -183,6 +190,22 @@ pub(crate) fn walk(
 ) {
     for entry in entries {
         path.push(entry.name.clone());
+        let conditions = entry.value.when.len();
+        cx.when.extend(entry.value.when.iter().cloned());
+        walk_entry(cx, node, open, entry, path);
+        cx.when.truncate(cx.when.len() - conditions);
+        path.pop();
+    }
+}
+
+fn walk_entry(
+    cx: &mut HostContext,
+    node: Option<&Trie>,
+    open: bool,
+    entry: &DefEntry,
+    path: &mut Vec<String>,
+) {
+    {
         let child = node.and_then(|node| node.child(&entry.name));
         match child {
             Some(child) => {
@@ -215,7 +238,7 @@ pub(crate) fn walk(
                                     vec![(decl_range, "option declared here".to_string())]
                                 })
                                 .unwrap_or_default();
-                            cx.out.push(Diagnostic {
+                            let diagnostic = Diagnostic {
                                 range,
                                 severity: Severity::Error,
                                 code: codes::TYPE_MISMATCH,
@@ -227,6 +250,10 @@ pub(crate) fn walk(
                                 ),
                                 related,
                                 fixes: Vec::new(),
+                            };
+                            cx.out.push(match super::inactive::inactive_reason(cx) {
+                                Some(reason) => super::inactive::inactive(diagnostic, &reason),
+                                None => diagnostic,
                             });
                         }
                     }
@@ -261,7 +288,6 @@ pub(crate) fn walk(
                 }
             }
         }
-        path.pop();
     }
 }
 

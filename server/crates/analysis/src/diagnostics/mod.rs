@@ -9,6 +9,7 @@ use std::sync::Arc;
 use flakelens_db::Db;
 
 mod host;
+mod inactive;
 mod packages;
 mod unused;
 
@@ -38,6 +39,7 @@ pub mod codes {
     pub const MISSING_HOST_FILE: &str = "missing-host-file";
     pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
     pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
+    pub const INACTIVE_DEFINITION: &str = "inactive-definition";
 }
 
 /// A replacement that fixes a diagnostic.
@@ -109,6 +111,7 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     }
     out.extend(package_diagnostics(db).iter().cloned());
     out.extend(unused_module_diagnostics(db).iter().cloned());
+    inactive::drop_active_elsewhere(&mut out);
     // Deduplicate: a module shared by several hosts reports once.
     let mut seen = std::collections::HashSet::new();
     out.retain(|diagnostic| {

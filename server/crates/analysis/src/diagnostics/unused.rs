@@ -43,14 +43,17 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
             host_name: String::new(),
             host_root: None,
             top_level_owned: false,
+            summaries: None,
+            when: Vec::new(),
             out: Vec::new(),
         };
         check_definitions(&mut cx, &summary.definitions);
-        out.extend(
-            cx.out
-                .into_iter()
-                .filter(|diagnostic| diagnostic.code == codes::TYPE_MISMATCH),
-        );
+        out.extend(cx.out.into_iter().filter(|diagnostic| {
+            matches!(
+                diagnostic.code,
+                codes::TYPE_MISMATCH | codes::INACTIVE_DEFINITION
+            )
+        }));
     }
     Arc::new(out)
 }
