@@ -67,16 +67,24 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     let mut out = Vec::new();
     let set = hosts(db);
     for host in &set.hosts {
-        for root in &host.roots {
+        // The host's entry file: the first workspace path of its modules.
+        let entry = host
+            .roots
+            .iter()
+            .position(|root| matches!(root, ModuleRef::File { .. } | ModuleRef::Missing { .. }));
+        let name = host.name.to_lowercase();
+        for (index, root) in host.roots.iter().enumerate() {
             if let ModuleRef::Missing {
                 path,
                 site: Some(site),
             } = root
             {
-                // The host's own file (its path names the host) is a
-                // warning about the host list; any other entry of the
-                // modules list is a broken import.
-                if !path.contains(host.name.as_str()) {
+                // The host's own file (its entry file, or a path naming
+                // the host in any case: `iMac` in hosts/imac/) is a warning
+                // about the host list; any other entry of the modules list
+                // is a broken import.
+                let own = Some(index) == entry || path.to_lowercase().contains(&name);
+                if !own {
                     out.push(Diagnostic {
                         range: *site,
                         severity: Severity::Error,
