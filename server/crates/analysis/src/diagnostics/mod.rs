@@ -10,10 +10,12 @@ use flakelens_db::Db;
 
 mod host;
 mod inactive;
+mod names;
 mod packages;
 mod unused;
 
 pub use host::*;
+pub use names::name_diagnostics;
 pub use packages::*;
 pub use unused::*;
 
@@ -40,6 +42,8 @@ pub mod codes {
     pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
     pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
     pub const INACTIVE_DEFINITION: &str = "inactive-definition";
+    pub const DUPLICATE_ATTRIBUTE: &str = "duplicate-attribute";
+    pub const UNDEFINED_VARIABLE: &str = "undefined-variable";
 }
 
 /// A replacement that fixes a diagnostic.

@@ -58,6 +58,16 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     Arc::new(out)
 }
 
+/// Whether `file` may be called unused: the flake uses it nowhere and every
+/// host's closure is complete (with an unresolved module, any file may be
+/// the one it stands for).
+pub fn claims_unused(db: &dyn Db, file: SourceFile) -> bool {
+    !used_files(db).contains(&file)
+        && host_keys(db)
+            .into_iter()
+            .all(|key| !host_closure(db, key).unknown)
+}
+
 /// Files the repo's outputs use: read while evaluating the flake, its
 /// hosts and package sets, or in a host's module closure (nested ones
 /// included). Without a flake, every file counts as used.
