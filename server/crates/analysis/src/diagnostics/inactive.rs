@@ -4,8 +4,10 @@
 
 use super::host::HostContext;
 use super::{codes, Diagnostic, Severity};
+use crate::hosts::{host_closure, module_summary_in, Closure, HostKey};
 use crate::module::types::TypeData;
 use crate::module::{Cond, DeclKind, DefEntry, DefKind, ModuleSummary};
+use crate::options::{host_options, OptionIndex};
 
 /// Whether the host (or, without one, any host) never takes this branch.
 pub(crate) fn known_false(cx: &HostContext, cond: &Cond) -> bool {
@@ -14,20 +16,43 @@ pub(crate) fn known_false(cx: &HostContext, cond: &Cond) -> bool {
         // A module in no host: no host enables it.
         Cond::Option(path) => match cx.summaries {
             None => true,
-            Some(summaries) => option_bool(cx, summaries, path) == Some(false),
+            Some(summaries) => option_bool(cx.closure, cx.index, summaries, path) == Some(false),
         },
         Cond::Unknown => false,
     }
 }
 
+/// Whether `cond` holds in host `key`: `None` when it cannot be decided.
+pub fn condition_in_host(db: &dyn flakelens_db::Db, key: HostKey<'_>, cond: &Cond) -> Option<bool> {
+    match cond {
+        Cond::False => Some(false),
+        Cond::Unknown => None,
+        Cond::Option(path) => {
+            let closure = host_closure(db, key);
+            let mut summaries: Vec<&ModuleSummary> = closure
+                .files
+                .iter()
+                .map(|file| &**module_summary_in(db, *file, Some(key)))
+                .collect();
+            summaries.extend(closure.inline.iter().map(|s| &**s));
+            option_bool(closure, host_options(db, key), &summaries, path)
+        }
+    }
+}
+
 /// The value of a bool option in the host, when every definition of it is
 /// seen: its literal definitions, or else its declared default.
-fn option_bool(cx: &HostContext, summaries: &[&ModuleSummary], path: &[String]) -> Option<bool> {
-    if cx.closure.unknown {
+fn option_bool(
+    closure: &Closure,
+    index: &OptionIndex,
+    summaries: &[&ModuleSummary],
+    path: &[String],
+) -> Option<bool> {
+    if closure.unknown {
         return None;
     }
     let names: Vec<&str> = path.iter().map(String::as_str).collect();
-    let (node, open) = cx.index.root.find(&names);
+    let (node, open) = index.root.find(&names);
     let decl = node?.declaration()?;
     if open || decl.ty != TypeData::Bool {
         return None;

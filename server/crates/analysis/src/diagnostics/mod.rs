@@ -15,6 +15,7 @@ mod packages;
 mod unused;
 
 pub use host::*;
+pub use inactive::condition_in_host;
 pub use names::name_diagnostics;
 pub use packages::*;
 pub use unused::*;
