@@ -335,7 +335,7 @@ impl Checker {
                         if let Some(first) = into.names.get(&inner_name) {
                             if report {
                                 let first = first.range;
-                                self.duplicate(inner.range, first, &format!("{name}.{inner_name}"));
+                                self.duplicate(inner.range, first, &inner_name);
                             }
                         } else {
                             into.names.insert(inner_name, inner);
