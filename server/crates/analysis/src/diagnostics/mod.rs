@@ -34,6 +34,7 @@ pub enum Severity {
 pub mod codes {
     pub const SYNTAX_ERROR: &str = "syntax-error";
     pub const UNREADABLE_FILE: &str = "unreadable-file";
+    pub const NOT_LOADED: &str = "not-loaded";
     pub const TYPE_MISMATCH: &str = "type-mismatch";
     pub const UNKNOWN_OPTION: &str = "unknown-option";
     pub const OPTION_NOT_IMPORTED: &str = "option-not-imported";
@@ -45,6 +46,9 @@ pub mod codes {
     pub const INACTIVE_DEFINITION: &str = "inactive-definition";
     pub const DUPLICATE_ATTRIBUTE: &str = "duplicate-attribute";
     pub const UNDEFINED_VARIABLE: &str = "undefined-variable";
+    pub const RENAMED_OPTION: &str = "renamed-option";
+    pub const REMOVED_OPTION: &str = "removed-option";
+    pub const READ_ONLY_OPTION: &str = "read-only-option";
 }
 
 /// A replacement that fixes a diagnostic.

@@ -45,6 +45,7 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
             top_level_owned: false,
             summaries: None,
             when: Vec::new(),
+            upstream: None,
             out: Vec::new(),
         };
         check_definitions(&mut cx, &summary.definitions);
