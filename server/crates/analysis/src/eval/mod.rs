@@ -300,6 +300,7 @@ impl<'db> Evaluator<'db> {
                 }
                 None => Value::Unknown,
             },
+            Value::Input(input) => self.registry.apply_input(self, input, argument),
             _ => Value::Unknown,
         }
     }

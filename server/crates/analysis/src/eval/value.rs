@@ -197,6 +197,12 @@ impl Thunk {
         }))
     }
 
+    /// Sets the value of a thunk made earlier (a late-bound `config` that
+    /// modules may capture before it is known; they see it once filled).
+    pub fn fill(&self, value: Value) {
+        *self.0.state.borrow_mut() = ThunkState::Done(value);
+    }
+
     pub fn from_value_at(value: Value, loc: Option<FileRange>) -> Thunk {
         Thunk(Rc::new(ThunkCell {
             state: RefCell::new(ThunkState::Done(value)),

@@ -4,7 +4,8 @@
 use std::rc::Rc;
 
 use super::KnownPrim;
-use crate::eval::{Attrs, Evaluator, PrimApp, Thunk, Value};
+use crate::eval::builtins::attrs;
+use crate::eval::{Attrs, Evaluator, Name, PrimApp, Thunk, Value};
 
 pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
     let a = &app.args;
@@ -30,15 +31,19 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
 }
 
 /// `flake-parts.lib.mkFlake { inherit inputs; } module`: the `flake`
-/// attributes of the module tree, plus `perSystem` packages.
+/// attributes of the module tree, plus `perSystem` packages. Modules get a
+/// `config` that is the merge of every module's definitions, bound once
+/// the tree is walked (what reads it lazily, like a host's module list
+/// `with config.flake.modules.nixos; [ … ]`, sees it).
 pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
-    let mut flake = Value::Attrs(Rc::default());
+    let config = ev.value_thunk(Value::Unknown, None);
+    let mut merged = Value::Attrs(Rc::default());
     let mut per_system = Vec::new();
     let mut stack = vec![module.clone()];
     let mut visited = 0;
     while let Some(module) = stack.pop() {
         visited += 1;
-        if visited > 200 {
+        if visited > 2000 {
             break;
         }
         let mut value = ev.force(&module);
@@ -53,6 +58,7 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             args.insert_value("inputs", ev.flake_inputs());
             args.insert_thunk("self", ev.flake_self());
             args.insert_value("lib", ev.lib());
+            args.insert_thunk("config", config.clone());
             args.insert_value(
                 "withSystem",
                 Value::Prim(Rc::new(PrimApp {
@@ -67,25 +73,34 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
         let Value::Attrs(attrs) = value else {
             continue;
         };
-        if let Some(entry) = attrs.get("flake") {
-            let part = ev.force(&entry.value);
-            flake = ev.call_prim(&PrimApp {
-                prim: KnownPrim::RecursiveUpdate.prim(),
-                args: vec![
-                    ev.value_thunk(flake.clone(), None),
-                    ev.value_thunk(part, None),
-                ],
-                call: None,
-            });
-        }
-        if let Some(entry) = attrs.get("perSystem") {
-            per_system.push(entry.value.clone());
-        }
         if let Some(entry) = attrs.get("imports") {
             if let Value::List(items) = ev.force(&entry.value) {
-                stack.extend(items.iter().cloned());
+                stack.extend(items.iter().rev().cloned());
             }
         }
+        let definitions = if attrs.get("config").is_some() || attrs.get("options").is_some() {
+            match attrs.get("config").map(|entry| ev.force(&entry.value)) {
+                Some(Value::Attrs(config)) => config,
+                _ => continue,
+            }
+        } else {
+            attrs
+        };
+        if let Some(entry) = definitions.get("perSystem") {
+            per_system.push(entry.value.clone());
+        }
+        merged = merge_definitions(ev, &merged, &Value::Attrs(definitions), 0, &[]);
+    }
+    config.fill(merged.clone());
+    let Value::Attrs(merged) = merged else {
+        return Value::Unknown;
+    };
+    let mut flake = match merged.get("flake").map(|entry| ev.force(&entry.value)) {
+        Some(flake @ Value::Attrs(_)) => flake,
+        _ => Value::Attrs(Rc::default()),
+    };
+    if let Some(clan) = merged.get("clan").and_then(|e| attrs(ev, &e.value)) {
+        flake = clan_outputs(ev, &clan, &flake);
     }
     // perSystem = { pkgs, ... }: { packages.x = …; } → packages.<system>.x
     let mut packages = Attrs::default();
@@ -122,4 +137,98 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
         flake = ev.update(&Value::Attrs(Rc::new(wrapper)), &flake);
     }
     flake
+}
+
+/// Where a module-valued definition sits: several definitions of
+/// `flake.modules.<class>.<name>` (or `flake.nixosModules.<name>`, …) are
+/// one module importing each.
+fn is_module_slot(path: &[Name]) -> bool {
+    match path {
+        [flake, modules, _, _] => &**flake == "flake" && &**modules == "modules",
+        [flake, outputs, _] => {
+            &**flake == "flake" && super::tables::MODULE_OUTPUTS.contains(&&**outputs)
+        }
+        _ => false,
+    }
+}
+
+/// Merges module definitions: attrsets key by key (forcing only keys both
+/// sides define), module slots into an `imports` list, anything else the
+/// later definition.
+fn merge_definitions(
+    ev: &Evaluator,
+    left: &Value,
+    right: &Value,
+    depth: usize,
+    path: &[Name],
+) -> Value {
+    let (Value::Attrs(a), Value::Attrs(b)) = (left, right) else {
+        return right.clone();
+    };
+    if a.marker.is_some() || b.marker.is_some() || depth > 8 {
+        return right.clone();
+    }
+    let mut result = (**a).clone();
+    result.incomplete |= b.incomplete;
+    for (name, entry) in &b.entries {
+        let Some(existing) = result.entries.get(name) else {
+            result.entries.insert(name.clone(), entry.clone());
+            continue;
+        };
+        let mut here = path.to_vec();
+        here.push(name.clone());
+        let value = if is_module_slot(&here) {
+            let mut module = Attrs::default();
+            module.insert_value(
+                "imports",
+                Value::List(Rc::new(vec![existing.value.clone(), entry.value.clone()])),
+            );
+            Value::Attrs(Rc::new(module))
+        } else {
+            let (l, r) = (ev.force(&existing.value), ev.force(&entry.value));
+            merge_definitions(ev, &l, &r, depth + 1, &here)
+        };
+        let merged = crate::eval::AttrEntry {
+            value: ev.value_thunk(value, entry.value.loc()),
+            ..entry.clone()
+        };
+        result.entries.insert(name.clone(), merged);
+    }
+    Value::Attrs(Rc::new(result))
+}
+
+/// The clan-core flake-parts module: `clan = { … }` adds the machines to
+/// `nixosConfigurations`/`darwinConfigurations` (and `flake.clan`). A host
+/// the flake defines itself under the same name wins when it is a system.
+fn clan_outputs(ev: &Evaluator, clan: &Attrs, flake: &Value) -> Value {
+    let (nixos, darwin) = super::frameworks::clan::machines(ev, clan, None);
+    let mut outputs = Attrs::default();
+    let mut own = Attrs::default();
+    for (output, built) in [
+        ("nixosConfigurations", nixos),
+        ("darwinConfigurations", darwin),
+    ] {
+        let Value::Attrs(mut built) = built else {
+            continue;
+        };
+        own.insert_value(output, Value::Attrs(built.clone()));
+        let existing = flake
+            .as_attrs()
+            .and_then(|flake| flake.get(output))
+            .and_then(|entry| attrs(ev, &entry.value));
+        if let Some(existing) = existing {
+            let set = Rc::make_mut(&mut built);
+            set.incomplete |= existing.incomplete;
+            for (name, entry) in &existing.entries {
+                if matches!(ev.force(&entry.value), Value::System(_))
+                    || !set.entries.contains_key(name)
+                {
+                    set.entries.insert(name.clone(), entry.clone());
+                }
+            }
+        }
+        outputs.insert_value(output, Value::Attrs(built));
+    }
+    outputs.insert_value("clan", Value::Attrs(Rc::new(own)));
+    ev.update(flake, &Value::Attrs(Rc::new(outputs)))
 }
