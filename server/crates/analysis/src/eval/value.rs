@@ -111,6 +111,9 @@ pub(crate) enum ThunkState {
         function: Thunk,
         argument: Thunk,
     },
+    /// The flake's `self`, evaluated only when forced (every module gets
+    /// `self`, few use it, and the flake can be big).
+    FlakeSelf,
     Forcing,
     Done(Value),
     /// Emptied when the evaluator is dropped, to break reference cycles.

@@ -29,6 +29,9 @@ pub struct Host {
     pub roots: Vec<ModuleRef>,
     /// The `modules` list could not be fully known.
     pub roots_incomplete: bool,
+    /// Names of `specialArgs` whose values differ from the generic module
+    /// arguments (worked out with the flake's one evaluation).
+    pub specific_args: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -82,7 +85,12 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
                 continue;
             };
             // Inline root modules see this host's specialArgs.
-            *ev.special_args.borrow_mut() = system_special_args(ev, &system);
+            let special = system_special_args(ev, &system);
+            let specific_args = special
+                .as_ref()
+                .map(|special| specific_arg_names(ev, special))
+                .unwrap_or_default();
+            *ev.special_args.borrow_mut() = special;
             let roots = system
                 .modules
                 .iter()
@@ -95,6 +103,7 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
                 call: system.call,
                 roots,
                 roots_incomplete: system.modules_incomplete,
+                specific_args,
             });
         }
     }
@@ -133,12 +142,11 @@ pub fn special_args(
 /// Names of a host's `specialArgs` whose values differ from the generic
 /// module arguments (`inputs` and `self`/`outputs` of this flake are the
 /// same for every host and are not listed).
-#[salsa::tracked(returns(ref))]
-pub fn host_specific_args<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Vec<String> {
-    let ev = crate::known::evaluator(db);
-    let Some(special) = special_args(&ev, *key.kind(db), key.name(db)) else {
-        return Vec::new();
-    };
+pub fn host_specific_args<'db>(db: &'db dyn Db, key: HostKey<'db>) -> &'db [String] {
+    host(db, key).map_or(&[], |host| host.specific_args.as_slice())
+}
+
+fn specific_arg_names(ev: &Evaluator, special: &crate::eval::Attrs) -> Vec<String> {
     let generic_inputs: Vec<String> = match ev.flake_inputs() {
         Value::Attrs(inputs) => inputs.entries.keys().map(|k| k.to_string()).collect(),
         _ => Vec::new(),
@@ -200,6 +208,7 @@ fn layout_hosts(db: &dyn Db) -> HostSet {
                 site: None,
             }],
             roots_incomplete: false,
+            specific_args: Vec::new(),
         });
     }
     set

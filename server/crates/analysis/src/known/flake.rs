@@ -79,7 +79,7 @@ pub fn eval_flake_inputs(ev: &Evaluator) -> Value {
             inputs.insert_value(common, Value::Input(common.into()));
         }
     }
-    inputs.insert_thunk("self", ev.flake_self());
+    inputs.insert_thunk("self", ev.lazy_flake_self());
     Value::Attrs(Rc::new(inputs))
 }
 

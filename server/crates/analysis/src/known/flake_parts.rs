@@ -37,7 +37,7 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
 /// `with config.flake.modules.nixos; [ … ]`, sees it).
 pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
     let config = ev.value_thunk(Value::Unknown, None);
-    let mut merged = Value::Attrs(Rc::default());
+    let mut definitions_all = Vec::new();
     let mut per_system = Vec::new();
     let mut stack = vec![module.clone()];
     let mut visited = 0;
@@ -89,8 +89,9 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
         if let Some(entry) = definitions.get("perSystem") {
             per_system.push(entry.value.clone());
         }
-        merged = merge_definitions(ev, &merged, &Value::Attrs(definitions), 0, &[]);
+        definitions_all.push(ev.value_thunk(Value::Attrs(definitions), None));
     }
+    let merged = merge_definitions(ev, &definitions_all, 0, &[]);
     config.fill(merged.clone());
     let Value::Attrs(merged) = merged else {
         return Value::Unknown;
@@ -152,47 +153,52 @@ fn is_module_slot(path: &[Name]) -> bool {
     }
 }
 
-/// Merges module definitions: attrsets key by key (forcing only keys both
-/// sides define), module slots into an `imports` list, anything else the
-/// later definition.
-fn merge_definitions(
-    ev: &Evaluator,
-    left: &Value,
-    right: &Value,
-    depth: usize,
-    path: &[Name],
-) -> Value {
-    let (Value::Attrs(a), Value::Attrs(b)) = (left, right) else {
-        return right.clone();
-    };
-    if a.marker.is_some() || b.marker.is_some() || depth > 8 {
-        return right.clone();
+/// Merges module definitions in one pass: attrsets key by key (forcing
+/// only keys several definitions share), module slots into an `imports`
+/// list, anything else the last definition.
+fn merge_definitions(ev: &Evaluator, definitions: &[Thunk], depth: usize, path: &[Name]) -> Value {
+    if let [only] = definitions {
+        return ev.force(only);
     }
-    let mut result = (**a).clone();
-    result.incomplete |= b.incomplete;
-    for (name, entry) in &b.entries {
-        let Some(existing) = result.entries.get(name) else {
-            result.entries.insert(name.clone(), entry.clone());
+    if !path.is_empty() && is_module_slot(path) {
+        let mut module = Attrs::default();
+        module.insert_value("imports", Value::List(Rc::new(definitions.to_vec())));
+        return Value::Attrs(Rc::new(module));
+    }
+    let values: Vec<Value> = definitions.iter().map(|d| ev.force(d)).collect();
+    let all_attrs = values
+        .iter()
+        .all(|v| matches!(v, Value::Attrs(a) if a.marker.is_none()));
+    if !all_attrs || depth > 8 {
+        return values.last().cloned().unwrap_or(Value::Unknown);
+    }
+    let mut keys: std::collections::BTreeMap<Name, Vec<crate::eval::AttrEntry>> =
+        std::collections::BTreeMap::new();
+    let mut result = Attrs::default();
+    for value in &values {
+        let Value::Attrs(attrs) = value else { continue };
+        result.incomplete |= attrs.incomplete;
+        for (name, entry) in &attrs.entries {
+            keys.entry(name.clone()).or_default().push(entry.clone());
+        }
+    }
+    for (name, entries) in keys {
+        if entries.len() == 1 {
+            result
+                .entries
+                .insert(name, entries.into_iter().next().unwrap());
             continue;
-        };
+        }
         let mut here = path.to_vec();
         here.push(name.clone());
-        let value = if is_module_slot(&here) {
-            let mut module = Attrs::default();
-            module.insert_value(
-                "imports",
-                Value::List(Rc::new(vec![existing.value.clone(), entry.value.clone()])),
-            );
-            Value::Attrs(Rc::new(module))
-        } else {
-            let (l, r) = (ev.force(&existing.value), ev.force(&entry.value));
-            merge_definitions(ev, &l, &r, depth + 1, &here)
+        let thunks: Vec<Thunk> = entries.iter().map(|e| e.value.clone()).collect();
+        let value = merge_definitions(ev, &thunks, depth + 1, &here);
+        let last = entries.last().unwrap();
+        let entry = crate::eval::AttrEntry {
+            value: ev.value_thunk(value, last.value.loc()),
+            ..last.clone()
         };
-        let merged = crate::eval::AttrEntry {
-            value: ev.value_thunk(value, entry.value.loc()),
-            ..entry.clone()
-        };
-        result.entries.insert(name.clone(), merged);
+        result.entries.insert(name, entry);
     }
     Value::Attrs(Rc::new(result))
 }
