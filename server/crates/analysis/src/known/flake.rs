@@ -115,6 +115,9 @@ pub fn eval_flake_self(ev: &Evaluator) -> Value {
 
 /// `inputs.<input>.<name>`: `lib`, module outputs, `legacyPackages`.
 pub fn select_input(ev: &Evaluator, input: &str, name: &str) -> Value {
+    if let Some(value) = super::frameworks::select_input(ev, input, name) {
+        return value;
+    }
     match name {
         "lib" => super::frameworks::input_lib(ev, input).unwrap_or_else(|| ev.lib()),
         "outPath" => Value::Unknown,

@@ -38,6 +38,7 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
 pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
     let config = ev.value_thunk(Value::Unknown, None);
     let mut definitions_all = Vec::new();
+    let mut autowire = false;
     let mut per_system = Vec::new();
     let mut stack = vec![module.clone()];
     let mut visited = 0;
@@ -47,6 +48,10 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             break;
         }
         let mut value = ev.force(&module);
+        if let Value::ExternalModule(description) = &value {
+            // nixos-unified's autoWire: hosts from `configurations/`.
+            autowire |= description.ends_with(".flakeModules.autoWire");
+        }
         if let Value::Path(path) = &value {
             value = ev.import(path);
         }
@@ -100,6 +105,17 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
         Some(flake @ Value::Attrs(_)) => flake,
         _ => Value::Attrs(Rc::default()),
     };
+    if autowire {
+        let wired = super::frameworks::layout::autowire(ev, &config);
+        flake = ev.call_prim(&PrimApp {
+            prim: KnownPrim::RecursiveUpdate.prim(),
+            args: vec![
+                ev.value_thunk(Value::Attrs(Rc::new(wired)), None),
+                ev.value_thunk(flake, None),
+            ],
+            call: None,
+        });
+    }
     if let Some(clan) = merged.get("clan").and_then(|e| attrs(ev, &e.value)) {
         flake = clan_outputs(ev, &clan, &flake);
     }

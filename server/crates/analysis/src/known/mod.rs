@@ -128,6 +128,7 @@ ImportTreeFilterNot = 2 => frameworks,
 ImportTreeLeafs = 2 => frameworks,
 ImportTreeKeep = 2 => frameworks,
 ClanBuild = 1 => frameworks,
+SnowfallMkFlake = 1 => frameworks,
 }
 
 impl KnownPrim {

@@ -5,6 +5,7 @@
 
 pub mod clan;
 pub mod import_tree;
+pub mod layout;
 
 use std::rc::Rc;
 
@@ -20,6 +21,7 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         | KnownPrim::ImportTreeLeafs
         | KnownPrim::ImportTreeKeep => import_tree::call(ev, app, prim),
         KnownPrim::ClanBuild => clan::call(ev, app, prim),
+        KnownPrim::SnowfallMkFlake => layout::snowfall(ev, app, prim),
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
@@ -43,8 +45,20 @@ pub fn input_lib(ev: &Evaluator, input: &str) -> Option<Value> {
     None
 }
 
+/// `inputs.<input>.<name>` that a framework defines (None: the generic
+/// answer).
+pub fn select_input(ev: &Evaluator, input: &str, name: &str) -> Option<Value> {
+    if name == "mkFlake" && input_is(ev, input, "snowfall-lib") {
+        return Some(KnownPrim::SnowfallMkFlake.value());
+    }
+    None
+}
+
 /// `inputs.<input> argument`.
 pub fn apply_input(ev: &Evaluator, input: &str, argument: Thunk) -> Value {
+    if input_is(ev, input, "blueprint") {
+        return layout::blueprint(ev, &argument);
+    }
     if input_is(ev, input, "import-tree") {
         let api = import_tree::api(ev, Vec::new());
         return ev.apply(&api, argument, None);
