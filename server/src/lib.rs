@@ -3,6 +3,7 @@
 //! Protocol. Everything else lives in the layered crates under `crates/`.
 
 pub mod cli;
+pub mod config;
 pub mod load;
 pub mod lsp;
 

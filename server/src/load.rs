@@ -11,16 +11,12 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
 use flakelens_db::{LoadProblem, Settings};
-use serde::Deserialize;
 
 /// Files larger than this are not loaded.
 pub const MAX_FILE_SIZE: u64 = 20 * 1024 * 1024;
 
 /// How much of a file is scanned for NUL bytes to detect binary files.
 const BINARY_SNIFF_LEN: usize = 8 * 1024;
-
-/// The name of the optional settings file at the workspace root.
-const SETTINGS_FILE: &str = "flakelens.toml";
 
 /// A loaded workspace, ready to be fed to the database.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +57,14 @@ pub fn find_root(path: &Path) -> io::Result<PathBuf> {
 /// outside git repositories) and skipping hidden entries, `.git`, `.direnv`
 /// and `result`/`result-*` symlinks (Nix build outputs).
 pub fn load_workspace(root: &Path) -> io::Result<LoadedWorkspace> {
+    load_workspace_with(root, None)
+}
+
+/// [`load_workspace`] with editor settings under `flakelens.toml`'s.
+pub fn load_workspace_with(
+    root: &Path,
+    editor: Option<&crate::config::Config>,
+) -> io::Result<LoadedWorkspace> {
     let root = fs::canonicalize(root)?;
     if !root.is_dir() {
         return Err(io::Error::new(
@@ -73,8 +77,10 @@ pub fn load_workspace(root: &Path) -> io::Result<LoadedWorkspace> {
     let mut files = Vec::new();
     let mut problems = Vec::new();
 
-    let (settings, settings_problem) = load_settings(&root, &vfs_root);
-    problems.extend(settings_problem);
+    let loaded = crate::config::load_settings(&root, &vfs_root, editor);
+    let settings = loaded.settings;
+    problems.extend(loaded.problem);
+    files.extend(loaded.file);
 
     let walker = ignore::WalkBuilder::new(&root)
         .standard_filters(true)
@@ -338,110 +344,6 @@ fn is_skipped_by_name(path: &Path, root: &Path) -> bool {
     false
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct SettingsFile {
-    packages: PackagesSection,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct PackagesSection {
-    directories: Vec<String>,
-}
-
-/// Reads `flakelens.toml` at the root. Absent → default settings; unreadable
-/// or malformed → default settings and a problem for that file.
-fn load_settings(root: &Path, vfs_root: &str) -> (Settings, Option<LoadProblem>) {
-    let file = root.join(SETTINGS_FILE);
-    let problem_path =
-        flakelens_db::paths::join(vfs_root, SETTINGS_FILE).unwrap_or_else(|| vfs_path(&file));
-    let problem = |message: String| {
-        Some(LoadProblem {
-            path: problem_path.clone(),
-            message,
-        })
-    };
-
-    let text = match fs::read_to_string(&file) {
-        Ok(text) => text,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => return (Settings::default(), None),
-        Err(err) => {
-            return (
-                Settings::default(),
-                problem(format!("cannot read {SETTINGS_FILE}: {err}")),
-            )
-        }
-    };
-    let parsed: SettingsFile = match toml::from_str(&text) {
-        Ok(parsed) => parsed,
-        Err(err) => {
-            let location = err
-                .span()
-                .map(|span| {
-                    let (line, column) = line_column(&text, span.start);
-                    format!(" at line {line}, column {column}")
-                })
-                .unwrap_or_default();
-            return (
-                Settings::default(),
-                problem(format!(
-                    "invalid {SETTINGS_FILE}{location}: {}",
-                    single_line(err.message())
-                )),
-            );
-        }
-    };
-
-    let mut package_directories = Vec::new();
-    let mut invalid = Vec::new();
-    for directory in parsed.packages.directories {
-        // `None` only when `..` climbs above `/`.
-        match flakelens_db::paths::join(vfs_root, &directory) {
-            Some(path) if !package_directories.contains(&path) => package_directories.push(path),
-            Some(_) => {}
-            None => invalid.push(format!("`{directory}`")),
-        }
-    }
-    let problem = if invalid.is_empty() {
-        None
-    } else {
-        problem(format!(
-            "invalid {SETTINGS_FILE}: package directory {} is not a valid path; ignored",
-            invalid.join(", ")
-        ))
-    };
-    (
-        Settings {
-            package_directories,
-        },
-        problem,
-    )
-}
-
-/// Joins the lines of a multi-line message with "; ".
-fn single_line(message: &str) -> String {
-    let lines: Vec<&str> = message
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .collect();
-    lines.join("; ")
-}
-
-/// 1-based line and column (in characters) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let line_start = before.rfind('\n').map_or(0, |index| index + 1);
-    let column = before[line_start..].chars().count() + 1;
-    (line, column)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -635,81 +537,6 @@ mod tests {
             assert_eq!(find_root(&plain.join("y.nix")).unwrap(), plain);
         }
         assert!(find_root(&dir.path.join("missing")).is_err());
-    }
-
-    #[test]
-    fn settings_are_parsed_from_flakelens_toml() {
-        let dir = TempDir::new("settings");
-        dir.write(
-            "flakelens.toml",
-            "unknown = true\n[packages]\ndirectories = [\"pkgs\", \"other/pkgs/\", \"./pkgs\"]\nextra = 1\n",
-        );
-        dir.write("pkgs/hello.nix", "1\n");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-        assert_eq!(
-            loaded.settings.package_directories,
-            vec![dir.vfs("pkgs"), dir.vfs("other/pkgs")]
-        );
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("pkgs/hello.nix")]);
-    }
-
-    #[test]
-    fn settings_empty_file_is_default() {
-        let dir = TempDir::new("settings-empty");
-        dir.write("flakelens.toml", "");
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-        assert_eq!(loaded.settings, Settings::default());
-    }
-
-    #[test]
-    fn broken_flakelens_toml_is_reported() {
-        let dir = TempDir::new("settings-broken");
-        dir.write("flakelens.toml", "[packages]\ndirectories = \"pkgs\"\n");
-        dir.write("a.nix", "1\n");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(loaded.settings, Settings::default());
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("a.nix")]);
-        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-        let problem = &loaded.problems[0];
-        assert_eq!(problem.path, dir.vfs("flakelens.toml"));
-        assert!(
-            problem
-                .message
-                .starts_with("invalid flakelens.toml at line 2"),
-            "{}",
-            problem.message
-        );
-
-        // Multi-line toml messages are flattened to one line.
-        dir.write("flakelens.toml", "[packages\n");
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(loaded.settings, Settings::default());
-        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-        let message = &loaded.problems[0].message;
-        assert!(
-            message.starts_with("invalid flakelens.toml at line 1"),
-            "{message}"
-        );
-        assert!(!message.contains('\n'), "{message}");
-
-        // A directory climbing above `/` is reported; the others are kept.
-        let ups = "../".repeat(dir.path.components().count() + 1);
-        dir.write(
-            "flakelens.toml",
-            format!("[packages]\ndirectories = [\"pkgs\", \"{ups}x\"]\n"),
-        );
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(loaded.settings.package_directories, vec![dir.vfs("pkgs")]);
-        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
-        assert!(
-            loaded.problems[0].message.contains("is not a valid path"),
-            "{:?}",
-            loaded.problems
-        );
     }
 
     #[test]

@@ -862,3 +862,46 @@ fn lsp_package_definition_completion_and_hover() {
     assert!(labels.contains(&"hello-nix"), "{labels:?}");
     client.shutdown_and_exit();
 }
+
+/// Completion with an empty prefix at the start of a key (`|port = 8420;`,
+/// and a new indented line) as kak-lsp 15 consumes it: it takes an item's
+/// `textEdit` only when the range ends at the cursor on the cursor's line,
+/// starts the completion at the range start, and inserts `filterText` when it
+/// differs from the edit's text (then expanding it as a snippet).
+#[test]
+fn lsp_completion_at_empty_prefix_has_the_shape_kak_lsp_accepts() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    // kak-lsp 15 offers both encodings.
+    client.initialize(&dir, Some(vec!["utf-8", "utf-16"]));
+    let path = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(path);
+    let text = dir
+        .read(path)
+        .replacen("poglets = {\n", "poglets = {\n      \n", 1);
+    client.open(&uri, &text);
+    let key_start = find(&text, "port = 8420;", 0);
+    let new_line = (find(&text, "poglets = {", 0).0 + 1, 6);
+    for (line, col) in [key_start, new_line] {
+        let result = client.request("textDocument/completion", text_position(&uri, line, col));
+        let items = result["items"].as_array().cloned().unwrap_or_default();
+        let labels: Vec<&str> = items.iter().filter_map(|i| i["label"].as_str()).collect();
+        for option in ["controlPort", "enable", "openFirewall", "logLevel"] {
+            assert!(labels.contains(&option), "{line}:{col}: {labels:?}");
+        }
+        for item in &items {
+            let edit = &item["textEdit"];
+            assert_eq!(edit["range"], range((line, col), (line, col)), "{item}");
+            assert_eq!(edit["newText"], item["label"], "{item}");
+            assert!(
+                item["filterText"].is_null() || item["filterText"] == edit["newText"],
+                "{item}"
+            );
+            assert!(
+                item["insertTextFormat"].is_null() || item["insertTextFormat"] == 1,
+                "{item}"
+            );
+        }
+    }
+    client.shutdown_and_exit();
+}

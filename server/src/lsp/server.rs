@@ -33,8 +33,12 @@ struct State {
     hierarchical_symbols: bool,
     /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
     watch_files: bool,
-    /// From `initializationOptions` / `workspace/didChangeConfiguration`.
-    settings: ext::ClientSettings,
+    /// Editor settings (initializationOptions, didChangeConfiguration);
+    /// `flakelens.toml` wins over them (crate::config).
+    editor_settings: Option<serde_json::Value>,
+    /// Bumped when a workspace load starts: a load finishing after a newer
+    /// one started is stale (older settings) and is not applied.
+    load_ticket: u64,
 }
 
 pub struct Backend {
@@ -66,7 +70,8 @@ where
             work_done_progress: false,
             hierarchical_symbols: false,
             watch_files: false,
-            settings: ext::ClientSettings::default(),
+            editor_settings: None,
+            load_ticket: 0,
         })),
     })
     .custom_method(ext::HOSTS_FOR_FILE, Backend::hosts_for_file)
@@ -224,13 +229,10 @@ impl Backend {
 
     /// Publishes diagnostics for every file that has (or had) some.
     async fn publish_all(&self) {
-        let (generation, settings) = {
-            let state = lock(&self.state);
-            (state.generation, state.settings.clone())
-        };
+        let generation = lock(&self.state).generation;
         let result = self
             .read(move |analysis, encoding| {
-                let all = settings.filter(analysis.workspace_diagnostics()?);
+                let all = analysis.workspace_diagnostics()?;
                 let mut out = Vec::new();
                 for (path, diagnostics) in all {
                     let Some(index) = analysis.line_index(&path)? else {
@@ -349,12 +351,36 @@ impl Backend {
                     .await;
             });
         }
+        let (editor, ticket) = {
+            let mut state = lock(&self.state);
+            state.load_ticket += 1;
+            (state.editor_settings.clone(), state.load_ticket)
+        };
         let loaded = tokio::task::spawn_blocking(move || {
             let root = crate::load::find_root(&root).unwrap_or(root);
-            crate::load::load_workspace(&root)
+            let (config, messages) = match &editor {
+                Some(value) => crate::config::parse_editor(value, &crate::load::vfs_path(&root)),
+                None => Default::default(),
+            };
+            (
+                crate::load::load_workspace_with(&root, Some(&config)),
+                messages,
+            )
         })
         .await;
+        let loaded = match loaded {
+            Ok((loaded, messages)) => {
+                for message in messages {
+                    self.client.log_message(MessageType::WARNING, message).await;
+                }
+                Ok(loaded)
+            }
+            Err(error) => Err(error),
+        };
         match loaded {
+            Ok(Ok(_)) if lock(&self.state).load_ticket != ticket => {
+                // A newer load (newer settings) is under way and applies.
+            }
             Ok(Ok(workspace)) => {
                 let mut state = lock(&self.state);
                 let mut files = workspace.files;
@@ -486,11 +512,7 @@ impl LanguageServer for Backend {
             state.work_done_progress = work_done_progress;
             state.hierarchical_symbols = hierarchical_symbols;
             state.watch_files = watch_files;
-            if let Some(settings) =
-                ext::ClientSettings::from_json(params.initialization_options.as_ref())
-            {
-                state.settings = settings;
-            }
+            state.editor_settings = params.initialization_options.clone();
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -654,21 +676,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let Some(settings) = ext::ClientSettings::from_json(Some(&params.settings)) else {
+        // A null payload asks the server to pull settings; flakelens does
+        // not pull, so it keeps what it has.
+        if params.settings.is_null() {
             return;
-        };
-        let changed = {
-            let mut state = lock(&self.state);
-            let changed = state.settings != settings;
-            if changed {
-                state.settings = settings;
-                state.generation += 1;
-            }
-            changed
-        };
-        if changed {
-            self.publish_all().await;
         }
+        lock(&self.state).editor_settings = Some(params.settings);
+        self.load_workspace().await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

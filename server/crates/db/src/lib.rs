@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use flakelens_syntax::{LineIndex, Parse};
 
 pub mod paths;
+mod settings;
+
+pub use settings::{DiagnosticLevel, SettingsProblem, UpstreamPaths};
 
 /// One source file: its VFS path and its text (newlines already normalised).
 #[salsa::input(debug)]
@@ -34,6 +37,17 @@ pub struct Settings {
     /// Directories (VFS paths) whose `.nix` files are packages named after
     /// the file or folder, as a directory-walking overlay would expose them.
     pub package_directories: Vec<String>,
+    /// Globs (relative to the root, `/`-separated) of files whose
+    /// diagnostics are never reported.
+    pub exclude: Vec<String>,
+    /// Per-code level overrides from `[diagnostics]`.
+    pub diagnostic_levels: Vec<(String, DiagnosticLevel)>,
+    /// `[upstream]` source trees.
+    pub upstream: UpstreamPaths,
+    /// `[hosts] roots`: extra directories (VFS paths) holding hosts.
+    pub host_roots: Vec<String>,
+    /// What was wrong in `flakelens.toml` (the rest still applies).
+    pub problems: Vec<SettingsProblem>,
 }
 
 /// The whole workspace: its root, every file, and what could not be loaded.

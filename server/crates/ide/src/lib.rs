@@ -13,6 +13,7 @@ pub mod syntax_nav;
 
 pub mod code_actions;
 pub mod completion;
+pub mod filters;
 mod goto;
 pub mod hover;
 pub mod references;
@@ -257,7 +258,13 @@ impl Analysis {
     }
 }
 
+/// A file's diagnostics after suppressions, `[diagnostics]` levels and
+/// `exclude` (see `filters`).
 fn file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
+    filters::apply(db, path, raw_file_diagnostics(db, path))
+}
+
+fn raw_file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for problem in db.workspace().problems(db).iter() {
         if problem.path == path {

@@ -10,6 +10,12 @@
 //! (let, rec, lambda parameters, `with`, `inherit`) follows `cfg` back to
 //! `config.services.poglets`.
 
+mod completion_context;
+mod resolve;
+
+pub use completion_context::*;
+pub use resolve::*;
+
 use flakelens_analysis::known::tables::{
     MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS, WRAPPERS,
 };
@@ -165,12 +171,12 @@ pub fn attrpath_segs(path: &ast::Attrpath) -> Vec<(Seg, TextRange)> {
         .collect()
 }
 
-fn ident_name(node: &SyntaxNode) -> Option<String> {
+pub(super) fn ident_name(node: &SyntaxNode) -> Option<String> {
     ast::Ident::cast(node.clone()).map(|ident| ident.syntax().text().to_string())
 }
 
 /// The name a function head is called by: `mkIf`, `lib.mkIf` → `mkIf`.
-fn head_name(expr: &SyntaxNode) -> Option<String> {
+pub(super) fn head_name(expr: &SyntaxNode) -> Option<String> {
     match expr.kind() {
         SyntaxKind::NODE_IDENT => ident_name(expr),
         SyntaxKind::NODE_SELECT => {
@@ -189,7 +195,7 @@ fn head_name(expr: &SyntaxNode) -> Option<String> {
 }
 
 /// A full call `f a b`: the outermost apply, the head and the arguments.
-fn call_of(apply: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, Vec<SyntaxNode>)> {
+pub(super) fn call_of(apply: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, Vec<SyntaxNode>)> {
     let mut outer = apply.clone();
     while let Some(parent) = outer.parent() {
         match ast::Apply::cast(parent.clone()) {
@@ -211,14 +217,14 @@ fn call_of(apply: &SyntaxNode) -> Option<(SyntaxNode, SyntaxNode, Vec<SyntaxNode
 
 /// If `child` is the wrapped argument of a module-system wrapper call
 /// (`apply` being the innermost apply holding it), the whole call.
-fn through_wrapper(apply: &SyntaxNode, child: &SyntaxNode) -> Option<SyntaxNode> {
+pub(super) fn through_wrapper(apply: &SyntaxNode, child: &SyntaxNode) -> Option<SyntaxNode> {
     let (outer, head, args) = call_of(apply)?;
     let name = head_name(&head)?;
     let (_, count, index) = WRAPPERS.iter().find(|(n, _, _)| *n == name)?;
     (args.len() == *count && args.get(*index) == Some(child)).then_some(outer)
 }
 
-fn last_key_name(apv: &ast::AttrpathValue) -> Option<String> {
+pub(super) fn last_key_name(apv: &ast::AttrpathValue) -> Option<String> {
     match attr_seg(&apv.attrpath()?.attrs().last()?) {
         Seg::Name(name) => Some(name),
         _ => None,
@@ -242,7 +248,7 @@ pub fn role_of(node: &SyntaxNode, is_flake: bool) -> Option<Role> {
     role_inner(node, is_flake, 0)
 }
 
-fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
+pub(super) fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
     if depth > 64 {
         return None;
     }
@@ -393,7 +399,7 @@ fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
 /// Where attribute path `segs`, written at the top of a module, points:
 /// through `config.`/`options.` in explicit-form modules, directly in
 /// implicit-form ones; `None` for meta keys (`imports`, `_file`, …).
-fn module_root_path(set: &ast::AttrSet, segs: Vec<Seg>) -> Option<(PathKind, Vec<Seg>)> {
+pub(super) fn module_root_path(set: &ast::AttrSet, segs: Vec<Seg>) -> Option<(PathKind, Vec<Seg>)> {
     let Seg::Name(first) = segs.first()? else {
         return None;
     };
@@ -433,133 +439,13 @@ pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)
     }
 }
 
-/// Resolves a variable use lexically.
-pub fn resolve(ident: &ast::Ident) -> Option<Binding> {
-    let name = ident.syntax().text().to_string();
-    let mut namespaces = Vec::new();
-    let mut child = ident.syntax().clone();
-    // `inherit x;` names a variable of the scope around its set/let.
-    let mut skip_scope: Option<SyntaxNode> = None;
-    if let Some(parent) = child.parent() {
-        if parent.kind() == SyntaxKind::NODE_INHERIT {
-            skip_scope = parent.parent();
-        }
-    }
-    for node in ident.syntax().ancestors().skip(1) {
-        if skip_scope.as_ref() == Some(&node) {
-            child = node;
-            continue;
-        }
-        match node.kind() {
-            SyntaxKind::NODE_LET_IN => {
-                let let_in = ast::LetIn::cast(node.clone())?;
-                if let Some(binding) = lookup_entries(&let_in, &name) {
-                    return Some(binding);
-                }
-            }
-            SyntaxKind::NODE_ATTR_SET => {
-                let set = ast::AttrSet::cast(node.clone())?;
-                if set.rec_token().is_some() {
-                    if let Some(binding) = lookup_entries(&set, &name) {
-                        return Some(binding);
-                    }
-                }
-            }
-            SyntaxKind::NODE_LAMBDA => {
-                let lambda = ast::Lambda::cast(node.clone())?;
-                if let Some(binding) = lookup_param(&lambda, &name) {
-                    return Some(binding);
-                }
-            }
-            SyntaxKind::NODE_WITH => {
-                let with = ast::With::cast(node.clone())?;
-                if with.body().map(|b| b.syntax().clone()) == Some(child.clone()) {
-                    if let Some(namespace) = with.namespace() {
-                        namespaces.push(namespace.syntax().clone());
-                    }
-                }
-            }
-            _ => {}
-        }
-        child = node;
-    }
-    (!namespaces.is_empty()).then_some(Binding::With { namespaces })
-}
-
-fn lookup_entries(scope: &impl HasEntry, name: &str) -> Option<Binding> {
-    for entry in scope.entries() {
-        match entry {
-            ast::Entry::AttrpathValue(apv) => {
-                let Some(attrpath) = apv.attrpath() else {
-                    continue;
-                };
-                let mut attrs = attrpath.attrs();
-                let Some(first) = attrs.next() else { continue };
-                if matches!(&attr_seg(&first), Seg::Name(n) if n == name) {
-                    let single = attrs.next().is_none();
-                    return Some(Binding::Let {
-                        key: first.syntax().text_range(),
-                        value: if single {
-                            apv.value().map(|v| v.syntax().clone())
-                        } else {
-                            None
-                        },
-                    });
-                }
-            }
-            ast::Entry::Inherit(inherit) => {
-                for attr in inherit.attrs() {
-                    if matches!(&attr_seg(&attr), Seg::Name(n) if n == name) {
-                        return Some(Binding::Inherit {
-                            key: attr.syntax().text_range(),
-                            from: inherit
-                                .from()
-                                .and_then(|f| f.expr())
-                                .map(|e| e.syntax().clone()),
-                        });
-                    }
-                }
-            }
-        }
-    }
-    None
-}
-
-fn lookup_param(lambda: &ast::Lambda, name: &str) -> Option<Binding> {
-    match lambda.param()? {
-        ast::Param::IdentParam(param) => {
-            let ident = param.ident()?;
-            (ident.syntax().text() == name).then(|| Binding::Param {
-                key: ident.syntax().text_range(),
-                name: name.to_string(),
-            })
-        }
-        ast::Param::Pattern(pattern) => {
-            for entry in pattern.pat_entries() {
-                let Some(ident) = entry.ident() else { continue };
-                if ident.syntax().text() == name {
-                    return Some(Binding::Param {
-                        key: ident.syntax().text_range(),
-                        name: name.to_string(),
-                    });
-                }
-            }
-            let bind = pattern.pat_bind()?.ident()?;
-            (bind.syntax().text() == name).then(|| Binding::Param {
-                key: bind.syntax().text_range(),
-                name: name.to_string(),
-            })
-        }
-    }
-}
-
 /// The config path an expression reads: `config.a.b` → `a.b`; `cfg` where
 /// `cfg = config.a` → `a`.
 pub fn config_path(expr: &SyntaxNode) -> Option<Vec<Seg>> {
     config_path_inner(expr, 0)
 }
 
-fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Seg>> {
+pub(super) fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Seg>> {
     if depth > MAX_DEPTH {
         return None;
     }
@@ -589,7 +475,7 @@ fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Seg>> {
     }
 }
 
-fn name_config_path(
+pub(super) fn name_config_path(
     _ident: &ast::Ident,
     name: &str,
     binding: Option<Binding>,
@@ -727,7 +613,11 @@ pub fn classify(root: &SyntaxNode, offset: TextSize, is_flake: bool) -> Option<S
     }
 }
 
-fn attr_site(attr: &ast::Attr, attrpath: &ast::Attrpath, is_flake: bool) -> Option<Site> {
+pub(super) fn attr_site(
+    attr: &ast::Attr,
+    attrpath: &ast::Attrpath,
+    is_flake: bool,
+) -> Option<Site> {
     let holder = attrpath.syntax().parent()?;
     let range = attr.syntax().text_range();
     let segs = attrpath_segs(attrpath);
@@ -777,7 +667,7 @@ fn attr_site(attr: &ast::Attr, attrpath: &ast::Attrpath, is_flake: bool) -> Opti
 }
 
 /// `self`, `outputs`, `inputs.self`.
-fn is_flake_self(expr: &SyntaxNode) -> bool {
+pub(super) fn is_flake_self(expr: &SyntaxNode) -> bool {
     match expr.kind() {
         SyntaxKind::NODE_IDENT => {
             matches!(ident_name(expr).as_deref(), Some("self") | Some("outputs"))
@@ -844,170 +734,6 @@ pub fn module_value_path(value: &SyntaxNode) -> Option<String> {
         }
         _ => None,
     }
-}
-
-/// Completion context: what is being typed at the cursor.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CompletionContext {
-    /// An attribute name in a definition or declaration (`kind`), below
-    /// `base`; `partial` typed so far, replacing `replace`.
-    Key {
-        kind: PathKind,
-        base: Vec<Seg>,
-        partial: String,
-        replace: TextRange,
-    },
-    /// A segment of a config read (`cfg.`, `config.services.`).
-    Read {
-        base: Vec<Seg>,
-        partial: String,
-        replace: TextRange,
-    },
-    /// The value after `path =`.
-    Value {
-        path: Vec<Seg>,
-        partial: String,
-        replace: TextRange,
-    },
-}
-
-const MARKER: &str = "flakelensCompletionMarker";
-
-/// Works out the completion context. Broken input is the normal case
-/// here, so a marker identifier is inserted at the cursor and the text
-/// reparsed: first bare (`services.poglets.|` → a path), then as a
-/// binding (`{ po| }` → `{ poMARKER = null; }`).
-pub fn completion_context(
-    text: &str,
-    offset: TextSize,
-    is_flake: bool,
-) -> Option<CompletionContext> {
-    let at = usize::from(offset);
-    if at > text.len() || !text.is_char_boundary(at) {
-        return None;
-    }
-    if let Some(value) = value_context(text, offset, is_flake) {
-        return Some(value);
-    }
-    for suffix in ["", " = null; "] {
-        let patched = format!("{}{MARKER}{suffix}{}", &text[..at], &text[at..]);
-        let parse = flakelens_syntax::parse(&patched);
-        let root = parse.syntax();
-        let marker_end = offset + TextSize::of(MARKER);
-        let Some(token) = root
-            .token_at_offset(marker_end)
-            .find(|t| t.kind() == SyntaxKind::TOKEN_IDENT && t.text().contains(MARKER))
-        else {
-            continue;
-        };
-        let Some(ident) = token.parent() else {
-            continue;
-        };
-        let Some(attrpath) = ident.parent().and_then(ast::Attrpath::cast) else {
-            continue;
-        };
-        let Some(holder) = attrpath.syntax().parent() else {
-            continue;
-        };
-        let segs = attrpath_segs(&attrpath);
-        let Some(index) = segs
-            .iter()
-            .position(|(_, range)| *range == ident.text_range())
-        else {
-            continue;
-        };
-        let start = ident.text_range().start();
-        let partial = patched[usize::from(start)..at].to_string();
-        let replace = TextRange::new(start, offset);
-        let before: Vec<Seg> = segs[..index].iter().map(|(seg, _)| seg.clone()).collect();
-        match holder.kind() {
-            SyntaxKind::NODE_ATTRPATH_VALUE => {
-                let set_node = holder.parent()?;
-                let set = ast::AttrSet::cast(set_node.clone())?;
-                let (kind, base) = match role_of(&set_node, is_flake)? {
-                    Role::ModuleRoot => {
-                        if is_explicit_module(&set) {
-                            let first = match before.first() {
-                                Some(Seg::Name(name)) => name.clone(),
-                                // Top level of an explicit module: no options here.
-                                _ => return None,
-                            };
-                            match first.as_str() {
-                                "config" => (PathKind::Definition, before[1..].to_vec()),
-                                "options" => (PathKind::Declaration, before[1..].to_vec()),
-                                _ => return None,
-                            }
-                        } else {
-                            if matches!(before.first(), Some(Seg::Name(n)) if MODULE_META_KEYS.contains(&n.as_str()))
-                            {
-                                return None;
-                            }
-                            (PathKind::Definition, before)
-                        }
-                    }
-                    Role::At(kind, mut path) => {
-                        path.extend(before);
-                        (kind, path)
-                    }
-                };
-                return Some(CompletionContext::Key {
-                    kind,
-                    base,
-                    partial,
-                    replace,
-                });
-            }
-            SyntaxKind::NODE_SELECT => {
-                let select = ast::Select::cast(holder)?;
-                let mut base = config_path(select.expr()?.syntax())?;
-                base.extend(before);
-                return Some(CompletionContext::Read {
-                    base,
-                    partial,
-                    replace,
-                });
-            }
-            _ => continue,
-        }
-    }
-    None
-}
-
-/// `path = |` or `path = tr|`: completing a value.
-fn value_context(text: &str, offset: TextSize, is_flake: bool) -> Option<CompletionContext> {
-    let parse = flakelens_syntax::parse(text);
-    let root = parse.syntax();
-    // The token just before the cursor (skipping the word being typed).
-    let token = root.token_at_offset(offset).left_biased()?;
-    let partial_start = match token.kind() {
-        SyntaxKind::TOKEN_IDENT if token.text_range().start() < offset => {
-            token.text_range().start()
-        }
-        _ => offset,
-    };
-    let apv = token
-        .parent_ancestors()
-        .find_map(ast::AttrpathValue::cast)?;
-    let assign = apv.assign_token()?;
-    if assign.text_range().end() > partial_start {
-        return None;
-    }
-    // Only directly after `=` (nothing but the typed word in between).
-    let between = &text[usize::from(assign.text_range().end())..usize::from(partial_start)];
-    if !between.trim().is_empty() {
-        return None;
-    }
-    let attrpath = apv.attrpath()?;
-    let last = attrpath.attrs().last()?;
-    let (kind, path) = key_path(&last, is_flake)?;
-    if kind != PathKind::Definition {
-        return None;
-    }
-    Some(CompletionContext::Value {
-        path,
-        partial: text[usize::from(partial_start)..usize::from(offset)].to_string(),
-        replace: TextRange::new(partial_start, offset),
-    })
 }
 
 #[cfg(test)]

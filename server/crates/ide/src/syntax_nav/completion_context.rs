@@ -1,0 +1,175 @@
+//! What kind of completion the cursor asks for: an option path being
+//! written, a value of an option, or nothing.
+
+use flakelens_syntax::{ast, SyntaxKind, TextRange, TextSize};
+use rowan::ast::AstNode;
+
+use super::*;
+
+/// Completion context: what is being typed at the cursor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompletionContext {
+    /// An attribute name in a definition or declaration (`kind`), below
+    /// `base`; `partial` typed so far, replacing `replace`.
+    Key {
+        kind: PathKind,
+        base: Vec<Seg>,
+        partial: String,
+        replace: TextRange,
+    },
+    /// A segment of a config read (`cfg.`, `config.services.`).
+    Read {
+        base: Vec<Seg>,
+        partial: String,
+        replace: TextRange,
+    },
+    /// The value after `path =`.
+    Value {
+        path: Vec<Seg>,
+        partial: String,
+        replace: TextRange,
+    },
+}
+
+const MARKER: &str = "flakelensCompletionMarker";
+
+/// Works out the completion context. Broken input is the normal case
+/// here, so a marker identifier is inserted at the cursor and the text
+/// reparsed: first bare (`services.poglets.|` → a path), then as a
+/// binding (`{ po| }` → `{ poMARKER = null; }`).
+pub fn completion_context(
+    text: &str,
+    offset: TextSize,
+    is_flake: bool,
+) -> Option<CompletionContext> {
+    let at = usize::from(offset);
+    if at > text.len() || !text.is_char_boundary(at) {
+        return None;
+    }
+    if let Some(value) = value_context(text, offset, is_flake) {
+        return Some(value);
+    }
+    for suffix in ["", " = null; "] {
+        let patched = format!("{}{MARKER}{suffix}{}", &text[..at], &text[at..]);
+        let parse = flakelens_syntax::parse(&patched);
+        let root = parse.syntax();
+        let marker_end = offset + TextSize::of(MARKER);
+        let Some(token) = root
+            .token_at_offset(marker_end)
+            .find(|t| t.kind() == SyntaxKind::TOKEN_IDENT && t.text().contains(MARKER))
+        else {
+            continue;
+        };
+        let Some(ident) = token.parent() else {
+            continue;
+        };
+        let Some(attrpath) = ident.parent().and_then(ast::Attrpath::cast) else {
+            continue;
+        };
+        let Some(holder) = attrpath.syntax().parent() else {
+            continue;
+        };
+        let segs = attrpath_segs(&attrpath);
+        let Some(index) = segs
+            .iter()
+            .position(|(_, range)| *range == ident.text_range())
+        else {
+            continue;
+        };
+        let start = ident.text_range().start();
+        let partial = patched[usize::from(start)..at].to_string();
+        let replace = TextRange::new(start, offset);
+        let before: Vec<Seg> = segs[..index].iter().map(|(seg, _)| seg.clone()).collect();
+        match holder.kind() {
+            SyntaxKind::NODE_ATTRPATH_VALUE => {
+                let set_node = holder.parent()?;
+                let set = ast::AttrSet::cast(set_node.clone())?;
+                let (kind, base) = match role_of(&set_node, is_flake)? {
+                    Role::ModuleRoot => {
+                        if is_explicit_module(&set) {
+                            let first = match before.first() {
+                                Some(Seg::Name(name)) => name.clone(),
+                                // Top level of an explicit module: no options here.
+                                _ => return None,
+                            };
+                            match first.as_str() {
+                                "config" => (PathKind::Definition, before[1..].to_vec()),
+                                "options" => (PathKind::Declaration, before[1..].to_vec()),
+                                _ => return None,
+                            }
+                        } else {
+                            if matches!(before.first(), Some(Seg::Name(n)) if MODULE_META_KEYS.contains(&n.as_str()))
+                            {
+                                return None;
+                            }
+                            (PathKind::Definition, before)
+                        }
+                    }
+                    Role::At(kind, mut path) => {
+                        path.extend(before);
+                        (kind, path)
+                    }
+                };
+                return Some(CompletionContext::Key {
+                    kind,
+                    base,
+                    partial,
+                    replace,
+                });
+            }
+            SyntaxKind::NODE_SELECT => {
+                let select = ast::Select::cast(holder)?;
+                let mut base = config_path(select.expr()?.syntax())?;
+                base.extend(before);
+                return Some(CompletionContext::Read {
+                    base,
+                    partial,
+                    replace,
+                });
+            }
+            _ => continue,
+        }
+    }
+    None
+}
+
+/// `path = |` or `path = tr|`: completing a value.
+pub(super) fn value_context(
+    text: &str,
+    offset: TextSize,
+    is_flake: bool,
+) -> Option<CompletionContext> {
+    let parse = flakelens_syntax::parse(text);
+    let root = parse.syntax();
+    // The token just before the cursor (skipping the word being typed).
+    let token = root.token_at_offset(offset).left_biased()?;
+    let partial_start = match token.kind() {
+        SyntaxKind::TOKEN_IDENT if token.text_range().start() < offset => {
+            token.text_range().start()
+        }
+        _ => offset,
+    };
+    let apv = token
+        .parent_ancestors()
+        .find_map(ast::AttrpathValue::cast)?;
+    let assign = apv.assign_token()?;
+    if assign.text_range().end() > partial_start {
+        return None;
+    }
+    // Only directly after `=` (nothing but the typed word in between).
+    let between = &text[usize::from(assign.text_range().end())..usize::from(partial_start)];
+    if !between.trim().is_empty() {
+        return None;
+    }
+    let attrpath = apv.attrpath()?;
+    let last = attrpath.attrs().last()?;
+    let (kind, path) = key_path(&last, is_flake)?;
+    if kind != PathKind::Definition {
+        return None;
+    }
+    Some(CompletionContext::Value {
+        path,
+        partial: text[usize::from(partial_start)..usize::from(offset)].to_string(),
+        replace: TextRange::new(partial_start, offset),
+    })
+}
