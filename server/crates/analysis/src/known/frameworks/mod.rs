@@ -4,6 +4,7 @@
 //! routes inputs and primitives to them.
 
 pub mod clan;
+pub mod colmena;
 pub mod import_tree;
 pub mod layout;
 
@@ -40,6 +41,15 @@ pub fn input_lib(ev: &Evaluator, input: &str) -> Option<Value> {
         // `buildClan` is the older name of `clan`.
         lib.insert_value("clan", KnownPrim::ClanBuild.value());
         lib.insert_value("buildClan", KnownPrim::ClanBuild.value());
+        return Some(Value::Attrs(Rc::new(lib)));
+    }
+    if input_is(ev, input, "colmena") {
+        // `makeHive hive` is read back as the hive itself.
+        let mut lib = Attrs {
+            incomplete: true,
+            ..Attrs::default()
+        };
+        lib.insert_value("makeHive", KnownPrim::Id.value());
         return Some(Value::Attrs(Rc::new(lib)));
     }
     None
