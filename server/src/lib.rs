@@ -4,8 +4,10 @@
 
 pub mod cli;
 pub mod config;
+pub mod fuzz;
 pub mod load;
 pub mod lsp;
+pub mod upstream;
 
 /// Runs `f` on a thread with a stack large enough for parsing and the
 /// evaluator's depth limit, and returns its result.
