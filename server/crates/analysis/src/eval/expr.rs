@@ -314,6 +314,14 @@ impl<'db> Evaluator<'db> {
                 Some(joined) => Value::Path(joined.into()),
                 None => Value::Unknown,
             },
+            // `self + "/modules/x.nix"`: an attrset with `outPath` coerces.
+            (Value::Attrs(a), right @ Value::Str(_)) => match a.get("outPath") {
+                Some(out) => match self.force(&out.value) {
+                    out @ Value::Path(_) => self.add(out, right),
+                    _ => Value::Unknown,
+                },
+                None => Value::Unknown,
+            },
             _ => Value::Unknown,
         }
     }

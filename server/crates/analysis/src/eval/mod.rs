@@ -218,7 +218,8 @@ impl<'db> Evaluator<'db> {
                 ThunkState::Forcing | ThunkState::Cleared => return Value::Unknown,
                 ThunkState::Pending { .. }
                 | ThunkState::Select { .. }
-                | ThunkState::Apply { .. } => std::mem::replace(&mut *state, ThunkState::Forcing),
+                | ThunkState::Apply { .. }
+                | ThunkState::FlakeSelf => std::mem::replace(&mut *state, ThunkState::Forcing),
             }
         };
         let value = match pending {
@@ -231,6 +232,7 @@ impl<'db> Evaluator<'db> {
                 let function = self.force(&function);
                 self.apply(&function, argument, None)
             }
+            ThunkState::FlakeSelf => self.force(&self.flake_self()),
             _ => Value::Unknown,
         };
         *thunk.0.state.borrow_mut() = ThunkState::Done(value.clone());
@@ -316,6 +318,7 @@ impl<'db> Evaluator<'db> {
                 }
                 None => Value::Unknown,
             },
+            Value::Input(input) => self.registry.apply_input(self, input, argument),
             _ => Value::Unknown,
         }
     }
@@ -331,6 +334,20 @@ impl<'db> Evaluator<'db> {
         let value = self.registry.flake_self(self);
         *placeholder.0.state.borrow_mut() = ThunkState::Done(value);
         placeholder
+    }
+
+    /// [`Self::flake_self`] as a thunk that evaluates the flake only when
+    /// forced.
+    pub fn lazy_flake_self(&self) -> Thunk {
+        if let Some(thunk) = &*self.flake_self.borrow() {
+            return thunk.clone();
+        }
+        let thunk = Thunk(Rc::new(ThunkCell {
+            state: RefCell::new(ThunkState::FlakeSelf),
+            loc: None,
+        }));
+        self.thunks.borrow_mut().push(thunk.clone());
+        thunk
     }
 
     /// `inputs` of the flake: `self` and every declared input.

@@ -7,7 +7,7 @@ use std::any::Any;
 use std::rc::Rc;
 
 use super::builtins::Builtin;
-use super::{Evaluator, Name, PrimApp, Value};
+use super::{Evaluator, Name, PrimApp, Thunk, Value};
 
 /// A primitive function: the evaluator's own, or one a registry provides.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,6 +47,11 @@ pub trait Registry: Sync {
     fn select_pkgs(&self, ev: &Evaluator, path: &[Name], name: &str) -> Option<Value>;
     /// `inputs.<input>.<name>`.
     fn select_input(&self, ev: &Evaluator, input: &str, name: &str) -> Value;
+    /// `inputs.<input> argument`: some flakes are functions
+    /// (`inputs.import-tree ./modules`).
+    fn apply_input(&self, _ev: &Evaluator, _input: &str, _argument: Thunk) -> Value {
+        Value::Unknown
+    }
     /// The flake's outputs (`self`).
     fn flake_self(&self, ev: &Evaluator) -> Value;
     /// The flake's `inputs`.

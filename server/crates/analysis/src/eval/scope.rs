@@ -167,6 +167,7 @@ impl<'db> Evaluator<'db> {
                         argument: argument.clone(),
                     },
                     ThunkState::Done(value) => ThunkState::Done(value.clone()),
+                    ThunkState::FlakeSelf => ThunkState::FlakeSelf,
                     _ => ThunkState::Done(Value::Unknown),
                 };
                 *placeholder.0.state.borrow_mut() = state;

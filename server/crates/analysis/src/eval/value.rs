@@ -111,6 +111,9 @@ pub(crate) enum ThunkState {
         function: Thunk,
         argument: Thunk,
     },
+    /// The flake's `self`, evaluated only when forced (every module gets
+    /// `self`, few use it, and the flake can be big).
+    FlakeSelf,
     Forcing,
     Done(Value),
     /// Emptied when the evaluator is dropped, to break reference cycles.
@@ -195,6 +198,12 @@ impl Thunk {
             state: RefCell::new(ThunkState::Done(value)),
             loc: None,
         }))
+    }
+
+    /// Sets the value of a thunk made earlier (a late-bound `config` that
+    /// modules may capture before it is known; they see it once filled).
+    pub fn fill(&self, value: Value) {
+        *self.0.state.borrow_mut() = ThunkState::Done(value);
     }
 
     pub fn from_value_at(value: Value, loc: Option<FileRange>) -> Thunk {

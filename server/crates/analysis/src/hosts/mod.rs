@@ -67,13 +67,31 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
         set.incomplete = true;
         return set;
     };
+    // colmena nodes are NixOS hosts unless nixosConfigurations has them.
+    let hive = crate::known::frameworks::colmena::hive_hosts(ev, &outputs);
     for kind in [HostKind::Nixos, HostKind::Darwin, HostKind::Home] {
-        let Some(entry) = outputs.get(kind.output_name()) else {
-            continue;
+        let own = match outputs.get(kind.output_name()) {
+            Some(entry) => match ev.force(&entry.value) {
+                Value::Attrs(configurations) => Some(configurations),
+                _ => {
+                    set.incomplete = true;
+                    continue;
+                }
+            },
+            None => None,
         };
-        let Value::Attrs(configurations) = ev.force(&entry.value) else {
-            set.incomplete = true;
-            continue;
+        let configurations = match (kind, &hive, own) {
+            (HostKind::Nixos, Some(hive), own) => {
+                let mut all = hive.clone();
+                if let Some(own) = own {
+                    all.incomplete |= own.incomplete;
+                    all.entries
+                        .extend(own.entries.iter().map(|(k, v)| (k.clone(), v.clone())));
+                }
+                std::rc::Rc::new(all)
+            }
+            (_, _, Some(own)) => own,
+            (_, _, None) => continue,
         };
         set.incomplete |= configurations.incomplete;
         for (name, entry) in &configurations.entries {

@@ -25,6 +25,31 @@ fn flake_attrs(ev: &Evaluator) -> Option<Rc<Attrs>> {
     }
 }
 
+/// Whether flake input `input` is the framework `repo` (by its name, or by
+/// its `url`, for inputs renamed in `flake.nix`).
+pub fn input_is(ev: &Evaluator, input: &str, repo: &str) -> bool {
+    if input == repo {
+        return true;
+    }
+    let Some(flake) = flake_attrs(ev) else {
+        return false;
+    };
+    let url = |entry: &crate::eval::AttrEntry| match ev.force(&entry.value) {
+        Value::Attrs(attrs) => attrs
+            .get("url")
+            .and_then(|url| crate::eval::builtins::string(ev, &url.value)),
+        Value::Str(url) => Some(url),
+        _ => None,
+    };
+    let Some(Value::Attrs(inputs)) = flake.get("inputs").map(|e| ev.force(&e.value)) else {
+        return false;
+    };
+    inputs
+        .get(input)
+        .and_then(url)
+        .is_some_and(|url| url.contains(&format!("/{repo}")))
+}
+
 /// `inputs`: every declared input by name, plus `self`.
 pub fn eval_flake_inputs(ev: &Evaluator) -> Value {
     let mut inputs = Attrs {
@@ -54,7 +79,7 @@ pub fn eval_flake_inputs(ev: &Evaluator) -> Value {
             inputs.insert_value(common, Value::Input(common.into()));
         }
     }
-    inputs.insert_thunk("self", ev.flake_self());
+    inputs.insert_thunk("self", ev.lazy_flake_self());
     Value::Attrs(Rc::new(inputs))
 }
 
@@ -90,8 +115,11 @@ pub fn eval_flake_self(ev: &Evaluator) -> Value {
 
 /// `inputs.<input>.<name>`: `lib`, module outputs, `legacyPackages`.
 pub fn select_input(ev: &Evaluator, input: &str, name: &str) -> Value {
+    if let Some(value) = super::frameworks::select_input(ev, input, name) {
+        return value;
+    }
     match name {
-        "lib" => ev.lib(),
+        "lib" => super::frameworks::input_lib(ev, input).unwrap_or_else(|| ev.lib()),
         "outPath" => Value::Unknown,
         "nixosModule" | "darwinModule" | "homeManagerModule" | "flakeModule" => {
             Value::ExternalModule(format!("inputs.{input}.{name}").into())

@@ -4,7 +4,8 @@
 use std::rc::Rc;
 
 use super::KnownPrim;
-use crate::eval::{Attrs, Evaluator, PrimApp, Thunk, Value};
+use crate::eval::builtins::attrs;
+use crate::eval::{Attrs, Evaluator, Name, PrimApp, Thunk, Value};
 
 pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
     let a = &app.args;
@@ -30,18 +31,27 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
 }
 
 /// `flake-parts.lib.mkFlake { inherit inputs; } module`: the `flake`
-/// attributes of the module tree, plus `perSystem` packages.
+/// attributes of the module tree, plus `perSystem` packages. Modules get a
+/// `config` that is the merge of every module's definitions, bound once
+/// the tree is walked (what reads it lazily, like a host's module list
+/// `with config.flake.modules.nixos; [ … ]`, sees it).
 pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
-    let mut flake = Value::Attrs(Rc::default());
+    let config = ev.value_thunk(Value::Unknown, None);
+    let mut definitions_all = Vec::new();
+    let mut autowire = false;
     let mut per_system = Vec::new();
     let mut stack = vec![module.clone()];
     let mut visited = 0;
     while let Some(module) = stack.pop() {
         visited += 1;
-        if visited > 200 {
+        if visited > 2000 {
             break;
         }
         let mut value = ev.force(&module);
+        if let Value::ExternalModule(description) = &value {
+            // nixos-unified's autoWire: hosts from `configurations/`.
+            autowire |= description.ends_with(".flakeModules.autoWire");
+        }
         if let Value::Path(path) = &value {
             value = ev.import(path);
         }
@@ -53,6 +63,7 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             args.insert_value("inputs", ev.flake_inputs());
             args.insert_thunk("self", ev.flake_self());
             args.insert_value("lib", ev.lib());
+            args.insert_thunk("config", config.clone());
             args.insert_value(
                 "withSystem",
                 Value::Prim(Rc::new(PrimApp {
@@ -67,25 +78,46 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
         let Value::Attrs(attrs) = value else {
             continue;
         };
-        if let Some(entry) = attrs.get("flake") {
-            let part = ev.force(&entry.value);
-            flake = ev.call_prim(&PrimApp {
-                prim: KnownPrim::RecursiveUpdate.prim(),
-                args: vec![
-                    ev.value_thunk(flake.clone(), None),
-                    ev.value_thunk(part, None),
-                ],
-                call: None,
-            });
-        }
-        if let Some(entry) = attrs.get("perSystem") {
-            per_system.push(entry.value.clone());
-        }
         if let Some(entry) = attrs.get("imports") {
             if let Value::List(items) = ev.force(&entry.value) {
-                stack.extend(items.iter().cloned());
+                stack.extend(items.iter().rev().cloned());
             }
         }
+        let definitions = if attrs.get("config").is_some() || attrs.get("options").is_some() {
+            match attrs.get("config").map(|entry| ev.force(&entry.value)) {
+                Some(Value::Attrs(config)) => config,
+                _ => continue,
+            }
+        } else {
+            attrs
+        };
+        if let Some(entry) = definitions.get("perSystem") {
+            per_system.push(entry.value.clone());
+        }
+        definitions_all.push(ev.value_thunk(Value::Attrs(definitions), None));
+    }
+    let merged = merge_definitions(ev, &definitions_all, 0, &[]);
+    config.fill(merged.clone());
+    let Value::Attrs(merged) = merged else {
+        return Value::Unknown;
+    };
+    let mut flake = match merged.get("flake").map(|entry| ev.force(&entry.value)) {
+        Some(flake @ Value::Attrs(_)) => flake,
+        _ => Value::Attrs(Rc::default()),
+    };
+    if autowire {
+        let wired = super::frameworks::layout::autowire(ev, &config);
+        flake = ev.call_prim(&PrimApp {
+            prim: KnownPrim::RecursiveUpdate.prim(),
+            args: vec![
+                ev.value_thunk(Value::Attrs(Rc::new(wired)), None),
+                ev.value_thunk(flake, None),
+            ],
+            call: None,
+        });
+    }
+    if let Some(clan) = merged.get("clan").and_then(|e| attrs(ev, &e.value)) {
+        flake = clan_outputs(ev, &clan, &flake);
     }
     // perSystem = { pkgs, ... }: { packages.x = …; } → packages.<system>.x
     let mut packages = Attrs::default();
@@ -147,4 +179,102 @@ fn per_system_inputs(ev: &Evaluator) -> Value {
         }
     }
     Value::Attrs(Rc::new(result))
+}
+/// Where a module-valued definition sits: several definitions of
+/// `flake.modules.<class>.<name>` (or `flake.nixosModules.<name>`, …) are
+/// one module importing each.
+fn is_module_slot(path: &[Name]) -> bool {
+    match path {
+        [flake, modules, _, _] => &**flake == "flake" && &**modules == "modules",
+        [flake, outputs, _] => {
+            &**flake == "flake" && super::tables::MODULE_OUTPUTS.contains(&&**outputs)
+        }
+        _ => false,
+    }
+}
+
+/// Merges module definitions in one pass: attrsets key by key (forcing
+/// only keys several definitions share), module slots into an `imports`
+/// list, anything else the last definition.
+fn merge_definitions(ev: &Evaluator, definitions: &[Thunk], depth: usize, path: &[Name]) -> Value {
+    if let [only] = definitions {
+        return ev.force(only);
+    }
+    if !path.is_empty() && is_module_slot(path) {
+        let mut module = Attrs::default();
+        module.insert_value("imports", Value::List(Rc::new(definitions.to_vec())));
+        return Value::Attrs(Rc::new(module));
+    }
+    let values: Vec<Value> = definitions.iter().map(|d| ev.force(d)).collect();
+    let all_attrs = values
+        .iter()
+        .all(|v| matches!(v, Value::Attrs(a) if a.marker.is_none()));
+    if !all_attrs || depth > 8 {
+        return values.last().cloned().unwrap_or(Value::Unknown);
+    }
+    let mut keys: std::collections::BTreeMap<Name, Vec<crate::eval::AttrEntry>> =
+        std::collections::BTreeMap::new();
+    let mut result = Attrs::default();
+    for value in &values {
+        let Value::Attrs(attrs) = value else { continue };
+        result.incomplete |= attrs.incomplete;
+        for (name, entry) in &attrs.entries {
+            keys.entry(name.clone()).or_default().push(entry.clone());
+        }
+    }
+    for (name, entries) in keys {
+        if entries.len() == 1 {
+            result
+                .entries
+                .insert(name, entries.into_iter().next().unwrap());
+            continue;
+        }
+        let mut here = path.to_vec();
+        here.push(name.clone());
+        let thunks: Vec<Thunk> = entries.iter().map(|e| e.value.clone()).collect();
+        let value = merge_definitions(ev, &thunks, depth + 1, &here);
+        let last = entries.last().unwrap();
+        let entry = crate::eval::AttrEntry {
+            value: ev.value_thunk(value, last.value.loc()),
+            ..last.clone()
+        };
+        result.entries.insert(name, entry);
+    }
+    Value::Attrs(Rc::new(result))
+}
+
+/// The clan-core flake-parts module: `clan = { … }` adds the machines to
+/// `nixosConfigurations`/`darwinConfigurations` (and `flake.clan`). A host
+/// the flake defines itself under the same name wins when it is a system.
+fn clan_outputs(ev: &Evaluator, clan: &Attrs, flake: &Value) -> Value {
+    let (nixos, darwin) = super::frameworks::clan::machines(ev, clan, None);
+    let mut outputs = Attrs::default();
+    let mut own = Attrs::default();
+    for (output, built) in [
+        ("nixosConfigurations", nixos),
+        ("darwinConfigurations", darwin),
+    ] {
+        let Value::Attrs(mut built) = built else {
+            continue;
+        };
+        own.insert_value(output, Value::Attrs(built.clone()));
+        let existing = flake
+            .as_attrs()
+            .and_then(|flake| flake.get(output))
+            .and_then(|entry| attrs(ev, &entry.value));
+        if let Some(existing) = existing {
+            let set = Rc::make_mut(&mut built);
+            set.incomplete |= existing.incomplete;
+            for (name, entry) in &existing.entries {
+                if matches!(ev.force(&entry.value), Value::System(_))
+                    || !set.entries.contains_key(name)
+                {
+                    set.entries.insert(name.clone(), entry.clone());
+                }
+            }
+        }
+        outputs.insert_value(output, Value::Attrs(built));
+    }
+    outputs.insert_value("clan", Value::Attrs(Rc::new(own)));
+    ev.update(flake, &Value::Attrs(Rc::new(outputs)))
 }

@@ -9,6 +9,7 @@
 pub mod flake;
 pub mod flake_parts;
 pub mod flake_utils;
+pub mod frameworks;
 pub mod modules;
 pub mod nixpkgs;
 pub mod nixpkgs_lib;
@@ -131,6 +132,13 @@ PathIsDirectory = 1 => nixpkgs_lib,
 InlineBuild1 = 1 => nixpkgs,
 InlineBuild2 = 2 => nixpkgs,
 CallPackages = 2 => nixpkgs,
+ImportTreeCall = 3 => frameworks,
+ImportTreeFilter = 2 => frameworks,
+ImportTreeFilterNot = 2 => frameworks,
+ImportTreeLeafs = 2 => frameworks,
+ImportTreeKeep = 2 => frameworks,
+ClanBuild = 1 => frameworks,
+SnowfallMkFlake = 1 => frameworks,
 }
 
 impl KnownPrim {
@@ -176,10 +184,14 @@ impl Registry for Known {
         nixpkgs_lib::make_lib(ev)
     }
 
-    fn import_input(&self, _ev: &Evaluator, _input: &str) -> Value {
-        // `import inputs.nixpkgs { … }`: any input imported is taken as a
-        // nixpkgs (the arguments are what matters).
-        KnownPrim::ImportNixpkgs.value()
+    fn import_input(&self, ev: &Evaluator, input: &str) -> Value {
+        // `import inputs.nixpkgs { … }`: any other input imported is taken
+        // as a nixpkgs (the arguments are what matters).
+        frameworks::import_input(ev, input).unwrap_or_else(|| KnownPrim::ImportNixpkgs.value())
+    }
+
+    fn apply_input(&self, ev: &Evaluator, input: &str, argument: crate::eval::Thunk) -> Value {
+        frameworks::apply_input(ev, input, argument)
     }
 
     fn select_pkgs(&self, ev: &Evaluator, path: &[Name], name: &str) -> Option<Value> {

@@ -32,8 +32,8 @@ pub fn module_args(ev: &Evaluator, extra: &[(&str, Value)]) -> Thunk {
             ..Attrs::default()
         })),
     );
-    args.insert_thunk("self", ev.flake_self());
-    args.insert_thunk("outputs", ev.flake_self());
+    args.insert_thunk("self", ev.lazy_flake_self());
+    args.insert_thunk("outputs", ev.lazy_flake_self());
     args.insert_value("inputs", ev.flake_inputs());
     if let Some(special) = ev.special_args.borrow().as_ref() {
         for (name, entry) in &special.entries {
