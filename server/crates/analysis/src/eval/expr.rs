@@ -217,6 +217,17 @@ impl<'db> Evaluator<'db> {
                     (Value::List(a), Value::List(b)) => {
                         Value::List(Rc::new(a.iter().chain(b.iter()).cloned().collect()))
                     }
+                    // `[ known… ] ++ unknown`: keep the known entries.
+                    (
+                        Value::List(a) | Value::PartialList(a),
+                        Value::List(b) | Value::PartialList(b),
+                    ) => Value::PartialList(Rc::new(a.iter().chain(b.iter()).cloned().collect())),
+                    (Value::List(a) | Value::PartialList(a), other)
+                    | (other, Value::List(a) | Value::PartialList(a))
+                        if builtins::maybe_list(&other) =>
+                    {
+                        Value::PartialList(a)
+                    }
                     _ => Value::Unknown,
                 }
             }
@@ -261,7 +272,17 @@ impl<'db> Evaluator<'db> {
                     _ => ordering.is_ge(),
                 })
             }
-            _ => Value::Unknown,
+            // `x |> f` and `f <| x` (pipe operators).
+            Op::PipeRight | Op::PipeLeft => {
+                let (function, argument) = if op == Op::PipeRight {
+                    (rhs, lhs)
+                } else {
+                    (lhs, rhs)
+                };
+                let function = self.eval(&function, env, file);
+                let argument = self.thunk(argument, env.clone(), file);
+                self.apply(&function, argument, self.loc(file, binop))
+            }
         }
     }
 
@@ -280,10 +301,16 @@ impl<'db> Evaluator<'db> {
             // does not override them, which cannot be known: keep them but
             // mark the result incomplete. Option declarations (`mkOption {…}
             // // unknown`) thereby stay visible as options.
-            (Value::Attrs(a), Value::Unknown) | (Value::Unknown, Value::Attrs(a)) => {
+            // `pkgs`, `config.x` and inputs are attrsets of unknown keys.
+            (Value::Attrs(a), other) | (other, Value::Attrs(a))
+                if matches!(
+                    other,
+                    Value::Unknown | Value::Pkgs(_) | Value::Config(_) | Value::Input(_)
+                ) =>
+            {
                 let mut merged = (**a).clone();
                 merged.incomplete = true;
-                if matches!(left, Value::Unknown) {
+                if !matches!(left, Value::Attrs(_)) {
                     merged.marker = None;
                 }
                 Value::Attrs(Rc::new(merged))
@@ -500,6 +527,10 @@ impl<'db> Evaluator<'db> {
                 _ => Value::Unknown,
             }),
             Value::Package(_) => Some(Value::Unknown),
+            Value::System(system) if name == "override" => Some(match &system.overrides {
+                Some(overrides) => self.force(overrides),
+                None => Value::Unknown,
+            }),
             _ => Some(Value::Unknown),
         }
     }

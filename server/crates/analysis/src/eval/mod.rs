@@ -245,7 +245,10 @@ impl<'db> Evaluator<'db> {
     pub fn import(&self, path: &str) -> Value {
         let file = flakelens_db::file_at(self.db, path).or_else(|| {
             // A directory means its default.nix.
-            flakelens_db::file_at(self.db, &format!("{path}/default.nix"))
+            flakelens_db::file_at(
+                self.db,
+                &format!("{}/default.nix", path.trim_end_matches('/')),
+            )
         });
         match file {
             Some(file) => {

@@ -82,7 +82,7 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             per_system.push(entry.value.clone());
         }
         if let Some(entry) = attrs.get("imports") {
-            if let Value::List(items) = ev.force(&entry.value) {
+            if let Value::List(items) | Value::PartialList(items) = ev.force(&entry.value) {
                 stack.extend(items.iter().cloned());
             }
         }

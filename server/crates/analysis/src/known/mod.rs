@@ -9,6 +9,7 @@
 pub mod flake;
 pub mod flake_parts;
 pub mod flake_utils;
+pub mod lib_attrs;
 pub mod modules;
 pub mod nixpkgs;
 pub mod nixpkgs_lib;
@@ -120,7 +121,15 @@ MkOptionType = 1 => types,
 ComposedOverlay = 3 => nixpkgs,
 PkgsExtend = 1 => nixpkgs,
 ConcatMapAttrs = 2 => nixpkgs_lib,
-Range = 2 => nixpkgs_lib,}
+Range = 2 => nixpkgs_lib,
+MergeAttrsList = 1 => lib_attrs,
+MergeAttrs = 2 => lib_attrs,
+MakeOverridable = 2 => lib_attrs,
+OverrideWith = 3 => lib_attrs,
+MakeExtensible = 1 => lib_attrs,
+ExtendExtensible = 2 => lib_attrs,
+Extends = 3 => lib_attrs,
+Singleton = 1 => lib_attrs,}
 
 impl KnownPrim {
     pub const fn prim(self) -> Prim {

@@ -128,6 +128,14 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("eachDefaultSystem", KnownPrim::EachDefaultSystem.prim()),
     ("eachSystem", KnownPrim::EachSystem.prim()),
     ("mkFlake", KnownPrim::MkFlake.prim()),
+    ("mergeAttrsList", KnownPrim::MergeAttrsList.prim()),
+    ("mergeAttrs", KnownPrim::MergeAttrs.prim()),
+    ("functionArgs", Prim::Builtin(Builtin::FunctionArgs)),
+    ("intersectAttrs", Prim::Builtin(Builtin::IntersectAttrs)),
+    ("makeOverridable", KnownPrim::MakeOverridable.prim()),
+    ("makeExtensible", KnownPrim::MakeExtensible.prim()),
+    ("extends", KnownPrim::Extends.prim()),
+    ("singleton", KnownPrim::Singleton.prim()),
 ];
 
 pub fn make_lib(ev: &Evaluator) -> Value {
@@ -180,24 +188,31 @@ pub fn make_lib(ev: &Evaluator) -> Value {
 }
 
 fn flatten(ev: &Evaluator, thunk: &Thunk) -> Value {
-    fn go(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Thunk>, depth: u32) {
+    fn go(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Thunk>, partial: &mut bool, depth: u32) {
         if depth > 32 {
             return;
         }
         match ev.force(thunk) {
             Value::List(items) => {
                 for item in items.iter() {
-                    go(ev, item, out, depth + 1);
+                    go(ev, item, out, partial, depth + 1);
+                }
+            }
+            Value::PartialList(items) => {
+                *partial = true;
+                for item in items.iter() {
+                    go(ev, item, out, partial, depth + 1);
                 }
             }
             _ => out.push(thunk.clone()),
         }
     }
     match ev.force(thunk) {
-        Value::List(_) => {
+        Value::List(_) | Value::PartialList(_) => {
             let mut out = Vec::new();
-            go(ev, thunk, &mut out, 0);
-            Value::List(Rc::new(out))
+            let mut partial = false;
+            go(ev, thunk, &mut out, &mut partial, 0);
+            crate::eval::builtins::make_list(out, partial)
         }
         _ => Value::Unknown,
     }
