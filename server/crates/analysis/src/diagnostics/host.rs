@@ -9,6 +9,7 @@ use flakelens_db::{paths, Db, SourceFile};
 use super::{codes, Diagnostic, Fix, Severity};
 use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
+use crate::known::externals::may_declare_top_level;
 use crate::known::upstream::UPSTREAM_TOP_LEVEL;
 use crate::module::types::check_value;
 use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
@@ -21,8 +22,8 @@ pub(crate) struct HostContext<'a> {
     pub(crate) closure: &'a Closure,
     pub(crate) host_name: String,
     pub(crate) host_root: Option<SourceFile>,
-    /// Top-level namespaces are owned only when no external module could
-    /// add to them.
+    /// Whether top-level namespaces may be owned at all (false where no
+    /// closure is checked); externals are weighed per name in `owned`.
     pub(crate) top_level_owned: bool,
     pub(crate) out: Vec<Diagnostic>,
 }
@@ -129,10 +130,7 @@ pub(crate) fn check_closure(
         closure,
         host_name: host_name.to_string(),
         host_root,
-        top_level_owned: closure
-            .external
-            .iter()
-            .all(|description| description == "modulesPath"),
+        top_level_owned: true,
         out: Vec::new(),
     };
     for summary in summaries {
@@ -388,7 +386,16 @@ pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
         }
     }
     let first = names[0];
+    // Known external modules declare only their own namespaces; an unknown
+    // one is not taken to declare under a name no upstream module uses
+    // unless the name is its input's (see `known::externals`).
+    let externals_may_declare = cx
+        .closure
+        .external
+        .iter()
+        .any(|description| may_declare_top_level(description, first));
     cx.top_level_owned
+        && !externals_may_declare
         && names.len() > 1
         && !UPSTREAM_TOP_LEVEL.contains(&first)
         && cx.repo.root.child(first).is_some()

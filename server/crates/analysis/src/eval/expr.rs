@@ -329,6 +329,10 @@ impl<'db> Evaluator<'db> {
             (Value::Str(a), Value::Str(b)) => Value::Str(format!("{a}{b}").into()),
             // `modulesPath + "/installer/…"` stays outside the workspace.
             (Value::ExternalModule(description), _) => Value::ExternalModule(description),
+            // `inputs.home-manager + "/nixos"`.
+            (Value::Input(input), Value::Str(rest)) => {
+                Value::ExternalModule(format!("inputs.{input}{rest}").into())
+            }
             (Value::Str(_) | Value::AnyStr, _) => Value::AnyStr,
             (Value::Path(a), Value::Str(b)) => {
                 // `./modules + "/x.nix"`.
@@ -371,7 +375,9 @@ impl<'db> Evaluator<'db> {
         let Some(parts) = flakelens_syntax::string_parts(string) else {
             return Value::AnyStr;
         };
-        for part in parts {
+        // "${inputs.home-manager}/nixos": a path inside a flake input.
+        let mut input: Option<Name> = None;
+        for (index, part) in parts.into_iter().enumerate() {
             match part {
                 ast::InterpolPart::Literal(literal) => text.push_str(&literal),
                 ast::InterpolPart::Interpolation(interpolation) => {
@@ -383,12 +389,20 @@ impl<'db> Evaluator<'db> {
                         // "${modulesPath}/profiles/…", "${inputs.x}/module.nix"
                         return Value::ExternalModule(description);
                     }
+                    if let (0, Value::Input(name)) = (index, &value) {
+                        input = Some(name.clone());
+                        continue;
+                    }
                     match self.coerce_to_string(&value) {
                         Some(part) => text.push_str(&part),
                         None => known = false,
                     }
                 }
             }
+        }
+        if let Some(input) = input {
+            let rest = if known { text.as_str() } else { "/…" };
+            return Value::ExternalModule(format!("inputs.{input}{rest}").into());
         }
         if known {
             Value::Str(text.into())

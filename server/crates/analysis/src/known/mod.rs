@@ -6,6 +6,7 @@
 //! A new framework model is a file here: its primitives get a row in
 //! `known_prims!`, its functions a row in a table (`nixpkgs_lib.rs`).
 
+pub mod externals;
 pub mod flake;
 pub mod flake_parts;
 pub mod flake_utils;
