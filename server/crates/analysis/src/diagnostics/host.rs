@@ -13,7 +13,7 @@ use crate::known::externals::may_declare_top_level;
 use crate::known::upstream::UPSTREAM_TOP_LEVEL;
 use crate::module::types::check_value;
 use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
-use crate::options::{host_options, repo_options, OptionIndex, Trie};
+use crate::options::{host_options, repo_options_for, OptionIndex, Trie};
 
 pub(crate) struct HostContext<'a> {
     pub(crate) db: &'a dyn Db,
@@ -35,7 +35,8 @@ pub(crate) struct HostContext<'a> {
 pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diagnostic>> {
     let closure = host_closure(db, key);
     let index = host_options(db, key);
-    let repo = repo_options(db);
+    // The repo-wide fallback of this host's module class only.
+    let repo = repo_options_for(db, *key.kind(db));
     let host_root = host(db, key).and_then(|host| {
         host.roots.iter().find_map(|root| match root {
             ModuleRef::File { file, .. } => Some(*file),
@@ -98,11 +99,15 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             ModuleRef::File { file, .. } => Some(*file),
             _ => None,
         });
+        let nested_repo = match &kind {
+            NestedKind::Container(_) => repo_options_for(db, crate::HostKind::Nixos),
+            _ => repo_options_for(db, crate::HostKind::Home),
+        };
         check_closure(
             db,
             &nested_closure,
             &nested_index,
-            repo,
+            nested_repo,
             &nested_summaries,
             &name,
             root,
