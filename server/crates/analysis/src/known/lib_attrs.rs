@@ -1,12 +1,13 @@
 //! nixpkgs `lib` functions on attrsets and functions that repo libraries
 //! are built from: `mergeAttrsList`, `mergeAttrs`,
 //! `makeOverridable` (+ `.override`), `makeExtensible`
-//! (+ `.extend`) and `singleton`.
+//! (+ `.extend`), `singleton`, and the string helpers host names are
+//! split with (`splitString`, `concatStrings`, `toLower`, `toUpper`).
 
 use std::rc::Rc;
 
 use super::KnownPrim;
-use crate::eval::builtins::list_partial;
+use crate::eval::builtins::{list_partial, string};
 use crate::eval::{Attrs, Evaluator, PrimApp, SystemValue, Thunk, Value};
 
 fn prim_app(prim: KnownPrim, args: Vec<Thunk>) -> Value {
@@ -127,6 +128,32 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         }
         KnownPrim::Extends => extends(ev, &a[0], &a[1], &a[2]),
         KnownPrim::Singleton => Value::List(Rc::new(vec![a[0].clone()])),
+        KnownPrim::SplitString => match (string(ev, &a[0]), string(ev, &a[1])) {
+            (Some(separator), Some(text)) if !separator.is_empty() => Value::List(Rc::new(
+                text.split(&*separator)
+                    .map(|part| ev.value_thunk(Value::str(part), None))
+                    .collect(),
+            )),
+            _ => Value::Unknown,
+        },
+        KnownPrim::ConcatStrings => {
+            let Some((items, false)) = list_partial(ev, &a[0]) else {
+                return Value::AnyStr;
+            };
+            let mut out = String::new();
+            for item in items.iter() {
+                match string(ev, item) {
+                    Some(part) => out.push_str(&part),
+                    None => return Value::AnyStr,
+                }
+            }
+            Value::str(&out)
+        }
+        KnownPrim::ToLower | KnownPrim::ToUpper => match string(ev, &a[0]) {
+            Some(text) if prim == KnownPrim::ToLower => Value::str(&text.to_lowercase()),
+            Some(text) => Value::str(&text.to_uppercase()),
+            None => Value::AnyStr,
+        },
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }

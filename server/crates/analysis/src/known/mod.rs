@@ -130,7 +130,11 @@ OverrideWith = 3 => lib_attrs,
 MakeExtensible = 1 => lib_attrs,
 ExtendExtensible = 2 => lib_attrs,
 Extends = 3 => lib_attrs,
-Singleton = 1 => lib_attrs,}
+Singleton = 1 => lib_attrs,
+SplitString = 2 => lib_attrs,
+ConcatStrings = 1 => lib_attrs,
+ToLower = 1 => lib_attrs,
+ToUpper = 1 => lib_attrs,}
 
 impl KnownPrim {
     pub const fn prim(self) -> Prim {

@@ -136,6 +136,10 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("makeExtensible", KnownPrim::MakeExtensible.prim()),
     ("extends", KnownPrim::Extends.prim()),
     ("singleton", KnownPrim::Singleton.prim()),
+    ("splitString", KnownPrim::SplitString.prim()),
+    ("concatStrings", KnownPrim::ConcatStrings.prim()),
+    ("toLower", KnownPrim::ToLower.prim()),
+    ("toUpper", KnownPrim::ToUpper.prim()),
 ];
 
 pub fn make_lib(ev: &Evaluator) -> Value {
