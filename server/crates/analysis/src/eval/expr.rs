@@ -361,24 +361,6 @@ impl<'db> Evaluator<'db> {
             }
             (Value::Str(a), Value::Str(b)) => Some(a == b),
             (Value::Path(a), Value::Path(b)) => Some(a == b),
-            // `patches == [ ]`: lists of known length compare element-wise.
-            (Value::List(a), Value::List(b)) => {
-                if a.len() != b.len() {
-                    return Some(false);
-                }
-                let mut all = true;
-                for (x, y) in a.iter().zip(b.iter()) {
-                    match self.equal(&self.force(x), &self.force(y))? {
-                        true => {}
-                        false => all = false,
-                    }
-                }
-                Some(all)
-            }
-            (Value::List(_), Value::Null | Value::Bool(_) | Value::Int(_) | Value::Str(_))
-            | (Value::Null | Value::Bool(_) | Value::Int(_) | Value::Str(_), Value::List(_)) => {
-                Some(false)
-            }
             (
                 Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_),
                 Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::Str(_),
