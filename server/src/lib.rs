@@ -3,8 +3,11 @@
 //! Protocol. Everything else lives in the layered crates under `crates/`.
 
 pub mod cli;
+pub mod config;
+pub mod fuzz;
 pub mod load;
 pub mod lsp;
+pub mod upstream;
 
 /// Runs `f` on a thread with a stack large enough for parsing and the
 /// evaluator's depth limit, and returns its result.

@@ -1,7 +1,11 @@
 //! Command-line interface: `check`, `options`, `hosts`, `lsp`.
 
+mod machine;
 pub mod packages;
 mod render;
+pub(crate) mod rules;
+mod scope;
+mod upstream;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -15,7 +19,7 @@ use crate::load;
 #[derive(Parser, Debug)]
 #[command(
     name = "flakelens",
-    version,
+    version = env!("FLAKELENS_VERSION"),
     about = "Static analysis and a language server for Nix flake repositories"
 )]
 pub struct Cli {
@@ -26,6 +30,9 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Report problems in the workspace(s) holding PATHs (default: .).
+    ///
+    /// A file PATH analyses its whole workspace but reports only the
+    /// diagnostics in the given files and those they cause elsewhere.
     Check {
         paths: Vec<PathBuf>,
         /// Output format.
@@ -34,6 +41,18 @@ pub enum Command {
         /// Exit with 1 on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        upstream: upstream::UpstreamArgs,
+        /// Report every diagnostic of the workspaces, even when files are given.
+        #[arg(long)]
+        all: bool,
+        /// Human format: print only the diagnostics, no summary line.
+        #[arg(long, short)]
+        quiet: bool,
+        /// Colour in the human format (auto: when stdout is a terminal and
+        /// NO_COLOR is unset or empty).
+        #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+        color: ColorChoice,
     },
     /// List the options the repository declares.
     Options {
@@ -43,6 +62,17 @@ pub enum Command {
         host: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Only the upstream trees' options (nixpkgs, home-manager, nix-darwin).
+        #[arg(long)]
+        upstream_only: bool,
+        #[command(flatten)]
+        upstream: upstream::UpstreamArgs,
+    },
+    /// Say which upstream module trees were found, how, and what they gave.
+    Doctor {
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        upstream: upstream::UpstreamArgs,
     },
     /// List the hosts of the flake and their module closures.
     Hosts {
@@ -99,6 +129,27 @@ impl LspArgs {
 pub enum Format {
     Human,
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether the human format is coloured. An explicit `always` wins over
+/// `NO_COLOR` (no-color.org: flags override the variable).
+pub fn use_colour(choice: ColorChoice, is_terminal: bool, no_color: Option<&str>) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => is_terminal && no_color.is_none_or(str::is_empty),
+    }
 }
 
 pub fn run(cli: Cli) -> ExitCode {
@@ -129,7 +180,10 @@ struct Loaded {
     only: Option<Vec<String>>,
 }
 
-fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
+fn load_workspaces(
+    paths: &[PathBuf],
+    upstream_args: &upstream::UpstreamArgs,
+) -> Result<Vec<Loaded>, String> {
     let paths: Vec<PathBuf> = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -160,6 +214,12 @@ fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
             workspace.problems,
             workspace.settings,
         );
+        let trees = upstream::load(&root, upstream_args);
+        host.set_upstream(
+            trees.index(flakelens_analysis::upstream::UpstreamKind::Nixos),
+            trees.index(flakelens_analysis::upstream::UpstreamKind::Home),
+            trees.index(flakelens_analysis::upstream::UpstreamKind::Darwin),
+        );
         loaded.push((
             root,
             Loaded {
@@ -172,8 +232,15 @@ fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
 }
 
 fn single_workspace(path: Option<PathBuf>) -> Result<AnalysisHost, String> {
+    single_workspace_with(path, &upstream::UpstreamArgs::default())
+}
+
+fn single_workspace_with(
+    path: Option<PathBuf>,
+    upstream_args: &upstream::UpstreamArgs,
+) -> Result<AnalysisHost, String> {
     let paths: Vec<PathBuf> = path.into_iter().collect();
-    let mut loaded = load_workspaces(&paths)?;
+    let mut loaded = load_workspaces(&paths, upstream_args)?;
     Ok(loaded.remove(0).host)
 }
 
@@ -187,21 +254,47 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
             paths,
             format,
             deny_warnings,
+            upstream,
+            all,
+            quiet,
+            color,
         } => {
-            let workspaces = load_workspaces(&paths)?;
+            let workspaces = load_workspaces(&paths, &upstream)?;
             let mut report = render::Report::default();
             for workspace in &workspaces {
                 let analysis = workspace.host.analysis();
                 let mut diagnostics = cancelled(analysis.workspace_diagnostics())?;
-                if let Some(only) = &workspace.only {
-                    diagnostics.retain(|(path, _)| only.contains(path));
+                if let (Some(only), false) = (&workspace.only, all) {
+                    let hosts = cancelled(analysis.hosts())?;
+                    let affected = scope::affected_files(&hosts, only);
+                    // flakelens.toml changes how every file is checked.
+                    let mut given = only.clone();
+                    given.extend(flakelens_db::paths::join(
+                        &analysis.root(),
+                        crate::config::SETTINGS_FILE,
+                    ));
+                    scope::retain_for_files(&mut diagnostics, &given, &affected);
                 }
                 report.add(&analysis, diagnostics);
             }
-            let colour = format == Format::Human && std::io::stdout().is_terminal();
             match format {
-                Format::Human => report.print_human(colour),
+                Format::Human => {
+                    let no_color = std::env::var("NO_COLOR").ok();
+                    let colour =
+                        use_colour(color, std::io::stdout().is_terminal(), no_color.as_deref());
+                    report.print_human(colour, quiet)
+                }
                 Format::Json => report.print_json(),
+                Format::Sarif | Format::Github => {
+                    let base = base_directory();
+                    let located = machine::locate(&report, &base);
+                    if format == Format::Github {
+                        print!("{}", machine::github_commands(&located));
+                    } else {
+                        let log = machine::sarif(&located, &base, env!("CARGO_PKG_VERSION"));
+                        println!("{}", serde_json::to_string_pretty(&log).unwrap_or_default());
+                    }
+                }
             }
             let failed = report.errors > 0 || (deny_warnings && report.warnings > 0);
             Ok(if failed {
@@ -210,13 +303,51 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Options { path, host, json } => {
-            let workspace = single_workspace(path)?;
+        Command::Options {
+            path,
+            host,
+            json,
+            upstream_only,
+            upstream,
+        } => {
+            if upstream_only {
+                let root = load::find_root(&path.clone().unwrap_or_else(|| PathBuf::from(".")))
+                    .map_err(|error| error.to_string())?;
+                let trees = upstream::load(&root, &upstream);
+                let entries: Vec<serde_json::Value> = trees
+                    .trees
+                    .iter()
+                    .flat_map(|tree| upstream::option_entries(&tree.index))
+                    .collect();
+                if json {
+                    let out = serde_json::json!({ "options": entries });
+                    println!("{}", serde_json::to_string(&out).unwrap_or_default());
+                } else {
+                    for entry in &entries {
+                        println!(
+                            "{}\n  type: {}\n  declared at: {}",
+                            entry["path"].as_str().unwrap_or_default(),
+                            entry["type"].as_str().unwrap_or_default(),
+                            entry["declaredAt"].as_str().unwrap_or_default()
+                        );
+                    }
+                    println!("{} options", entries.len());
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let workspace = single_workspace_with(path, &upstream)?;
             let analysis = workspace.analysis();
             let Some(options) = cancelled(analysis.options(host.as_deref()))? else {
                 return Err(format!("no host named {}", host.unwrap_or_default()));
             };
             render::print_options(&analysis, &options, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor { path, upstream } => {
+            let root = load::find_root(&path.unwrap_or_else(|| PathBuf::from(".")))
+                .map_err(|error| error.to_string())?;
+            let trees = upstream::load(&root, &upstream);
+            upstream::print_doctor(&root, &trees);
             Ok(ExitCode::SUCCESS)
         }
         Command::Hosts { path, json } => {
@@ -237,6 +368,13 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
     }
 }
 
+/// The directory machine formats name files relative to: the current
+/// directory (in CI, the checkout).
+fn base_directory() -> String {
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("/"));
+    load::vfs_path(&std::fs::canonicalize(&cwd).unwrap_or(cwd))
+}
+
 pub(crate) fn severity_name(severity: Severity) -> &'static str {
     match severity {
         Severity::Error => "error",
@@ -250,5 +388,20 @@ pub(crate) fn relative(root: &str, path: &str) -> String {
         path.to_string()
     } else {
         shown
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colour_choice_honours_no_color_only_in_auto() {
+        assert!(use_colour(ColorChoice::Auto, true, None));
+        assert!(use_colour(ColorChoice::Auto, true, Some("")));
+        assert!(!use_colour(ColorChoice::Auto, true, Some("1")));
+        assert!(!use_colour(ColorChoice::Auto, false, None));
+        assert!(use_colour(ColorChoice::Always, false, Some("1")));
+        assert!(!use_colour(ColorChoice::Never, true, None));
     }
 }

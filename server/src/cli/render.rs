@@ -17,17 +17,21 @@ pub struct Report {
     pub warnings: usize,
 }
 
-struct Entry {
+pub struct Entry {
     /// Display name (relative to the workspace root).
-    name: String,
-    path: String,
-    text: Option<std::sync::Arc<str>>,
-    diagnostics: Vec<Diagnostic>,
+    pub name: String,
+    pub path: String,
+    pub text: Option<std::sync::Arc<str>>,
+    pub diagnostics: Vec<Diagnostic>,
     /// Texts of files named by related locations.
-    related_texts: Vec<(String, String, std::sync::Arc<str>)>,
+    pub related_texts: Vec<(String, String, std::sync::Arc<str>)>,
 }
 
 impl Report {
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     pub fn add(&mut self, analysis: &Analysis, diagnostics: Vec<(String, Vec<Diagnostic>)>) {
         let root = analysis.root();
         for (path, diagnostics) in diagnostics {
@@ -62,7 +66,8 @@ impl Report {
         }
     }
 
-    pub fn print_human(&self, colour: bool) {
+    /// Rustc-style text; `quiet` leaves out the summary line.
+    pub fn print_human(&self, colour: bool, quiet: bool) {
         let choice = if colour {
             termcolor::ColorChoice::Always
         } else {
@@ -124,6 +129,9 @@ impl Report {
             }
         }
         let files = self.entries.len();
+        if quiet {
+            return;
+        }
         if self.errors == 0 && self.warnings == 0 {
             println!("no problems found");
         } else {

@@ -1,64 +1,13 @@
-//! flakelens extensions to LSP: editor settings (`initializationOptions`,
-//! `workspace/didChangeConfiguration`) and the `flakelens/hostsForFile`
-//! request (which hosts' module closures hold a file), used by the VS Code
-//! extension's "Show Hosts" command.
-
-use std::collections::HashSet;
+//! flakelens extensions to LSP: the `flakelens/hostsForFile` request (which
+//! hosts' module closures hold a file), used by the VS Code extension's
+//! "Show Hosts" command. Editor settings are read by `crate::config`.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use tower_lsp::jsonrpc::Result;
 use tower_lsp::lsp_types::{Location, TextDocumentIdentifier, Url};
 
 use super::convert;
 use super::server::Backend;
-
-/// What the server takes from the editor's settings. The same object comes
-/// as `initializationOptions` and as `settings` (or `settings.flakelens`)
-/// of `workspace/didChangeConfiguration`:
-/// `{ "diagnostics": { "disabled": ["unknown-option"] } }`.
-/// Unknown keys (`upstream`, `server`, `trace`) are ignored here.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientSettings {
-    /// Diagnostic codes never published.
-    pub disabled: HashSet<String>,
-}
-
-impl ClientSettings {
-    /// `None` when the value holds no flakelens settings at all (Eglot and
-    /// kak-lsp send `settings: null`): the current settings then stay.
-    pub fn from_json(value: Option<&Value>) -> Option<ClientSettings> {
-        let value = value?;
-        let value = value.get("flakelens").unwrap_or(value);
-        let object = value.as_object()?;
-        let disabled = object
-            .get("diagnostics")
-            .and_then(|diagnostics| diagnostics.get("disabled"))
-            .and_then(Value::as_array)
-            .map(|codes| {
-                codes
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect()
-            })
-            .unwrap_or_default();
-        Some(ClientSettings { disabled })
-    }
-
-    /// Drops the diagnostics whose code is disabled.
-    pub fn filter(
-        &self,
-        mut all: Vec<(String, Vec<flakelens_ide::Diagnostic>)>,
-    ) -> Vec<(String, Vec<flakelens_ide::Diagnostic>)> {
-        if !self.disabled.is_empty() {
-            for (_, diagnostics) in all.iter_mut() {
-                diagnostics.retain(|diagnostic| !self.disabled.contains(diagnostic.code));
-            }
-        }
-        all
-    }
-}
 
 pub const HOSTS_FOR_FILE: &str = "flakelens/hostsForFile";
 
@@ -136,31 +85,5 @@ impl Backend {
             Ok(HostsForFileResult { hosts })
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn settings_from_initialization_options_and_wrapped_configuration() {
-        let direct = json!({ "diagnostics": { "disabled": ["unknown-option", 3] } });
-        let wrapped = json!({ "flakelens": { "diagnostics": { "disabled": ["unknown-option"] } } });
-        let expected = ClientSettings {
-            disabled: ["unknown-option".to_string()].into_iter().collect(),
-        };
-        assert_eq!(
-            ClientSettings::from_json(Some(&direct)),
-            Some(expected.clone())
-        );
-        assert_eq!(ClientSettings::from_json(Some(&wrapped)), Some(expected));
-        assert_eq!(
-            ClientSettings::from_json(Some(&json!({ "upstream": {} }))),
-            Some(ClientSettings::default())
-        );
-        assert_eq!(ClientSettings::from_json(Some(&Value::Null)), None);
-        assert_eq!(ClientSettings::from_json(None), None);
     }
 }

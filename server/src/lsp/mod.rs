@@ -8,14 +8,22 @@
 mod convert;
 mod ext;
 mod features;
+mod framing;
 mod from_proto;
 mod server;
 mod to_proto;
+
+pub(crate) use server::serve;
+
+/// Largest message accepted from the client (a 50 MB file opened whole
+/// still fits).
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
 use std::process::ExitCode;
 
 /// Serves LSP over stdin/stdout until the client exits or stdin closes.
 pub fn run_stdio() -> ExitCode {
+    limit_malloc_arenas();
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLAKELENS_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -38,6 +46,7 @@ pub fn run_stdio() -> ExitCode {
         }
     };
     let (stdin, eof) = EofReader::new(tokio::io::stdin());
+    let stdin = framing::Framing::new(stdin);
     let clean = runtime.block_on(async move {
         tokio::select! {
             clean = server::serve(stdin, tokio::io::stdout()) => clean,
@@ -58,6 +67,20 @@ pub fn run_stdio() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// glibc gives each thread that allocates its own arena, and memory
+/// freed in one arena is not reused by another: with analyses on a pool
+/// of threads, peak RSS grew with every edit (458 MiB after six edits of a
+/// 2.5 MB module; 192 MiB with two arenas, 126 MiB with one) and varied
+/// between identical sessions.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; it is called
+    // before the runtime starts any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 

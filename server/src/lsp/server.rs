@@ -33,8 +33,12 @@ struct State {
     hierarchical_symbols: bool,
     /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
     watch_files: bool,
-    /// From `initializationOptions` / `workspace/didChangeConfiguration`.
-    settings: ext::ClientSettings,
+    /// Editor settings (initializationOptions, didChangeConfiguration);
+    /// `flakelens.toml` wins over them (crate::config).
+    editor_settings: Option<serde_json::Value>,
+    /// Bumped when a workspace load starts: a load finishing after a newer
+    /// one started is stale (older settings) and is not applied.
+    load_ticket: u64,
 }
 
 pub struct Backend {
@@ -45,6 +49,9 @@ pub struct Backend {
     /// answer from a half-known workspace.
     ready: tokio::sync::watch::Sender<bool>,
 }
+
+/// Messages handled at once (requests waiting for analysis included).
+const MAX_IN_FLIGHT: usize = 256;
 
 /// Serves one session. Returns `false` when the client sent `exit`
 /// without `shutdown` first (the process then exits with status 1).
@@ -66,9 +73,11 @@ where
             work_done_progress: false,
             hierarchical_symbols: false,
             watch_files: false,
-            settings: ext::ClientSettings::default(),
+            editor_settings: None,
+            load_ticket: 0,
         })),
     })
+    .custom_method(super::framing::MALFORMED_METHOD, Backend::malformed)
     .custom_method(ext::HOSTS_FOR_FILE, Backend::hosts_for_file)
     .finish();
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -78,8 +87,13 @@ where
         shutdown: shutdown.clone(),
         exit: exit.clone(),
     };
+    // tower-lsp handles at most `concurrency_level` messages at once and
+    // stops reading beyond that: with its default of 4, four slow requests
+    // held up every `didChange` and `$/cancelRequest` behind them. Requests
+    // wait on the blocking pool, so many in flight cost little.
+    let server = Server::new(stdin, stdout, socket).concurrency_level(MAX_IN_FLIGHT);
     tokio::select! {
-        _ = Server::new(stdin, stdout, socket).serve(service) => true,
+        _ = server.serve(service) => true,
         _ = exit.notified() => shutdown.load(std::sync::atomic::Ordering::SeqCst),
     }
 }
@@ -147,6 +161,11 @@ fn content_modified() -> Error {
 }
 
 impl Backend {
+    /// Answers a message the framing guard could not pass on.
+    async fn malformed(&self, params: super::framing::MalformedParams) -> Result<()> {
+        Err(params.error())
+    }
+
     /// Runs a read on a snapshot, off the async runtime. Panics become an
     /// error response; cancellation becomes ContentModified.
     async fn read<T: Send + 'static>(
@@ -157,10 +176,15 @@ impl Backend {
             let state = lock(&self.state);
             (state.host.analysis(), state.encoding)
         };
+        // Dropped when the request is cancelled (`$/cancelRequest` drops
+        // this future): the analysis unwinds at its next check, freeing
+        // its thread and its snapshot (a write waits for every snapshot).
+        let cancel = super::framing::CancelOnDrop::new(analysis.cancel_handle());
         let result = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&analysis, encoding)))
         })
         .await;
+        cancel.disarm();
         match result {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(_cancelled))) => Err(content_modified()),
@@ -223,14 +247,18 @@ impl Backend {
     }
 
     /// Publishes diagnostics for every file that has (or had) some.
+    ///
+    /// Nothing is published before the initial load ends: a file opened
+    /// earlier would be analysed without its imports (and against a root
+    /// of `/`). The load publishes for every open file when it is done.
     async fn publish_all(&self) {
-        let (generation, settings) = {
-            let state = lock(&self.state);
-            (state.generation, state.settings.clone())
-        };
+        if !*self.ready.borrow() {
+            return;
+        }
+        let generation = lock(&self.state).generation;
         let result = self
             .read(move |analysis, encoding| {
-                let all = settings.filter(analysis.workspace_diagnostics()?);
+                let all = analysis.workspace_diagnostics()?;
                 let mut out = Vec::new();
                 for (path, diagnostics) in all {
                     let Some(index) = analysis.line_index(&path)? else {
@@ -349,12 +377,36 @@ impl Backend {
                     .await;
             });
         }
+        let (editor, ticket) = {
+            let mut state = lock(&self.state);
+            state.load_ticket += 1;
+            (state.editor_settings.clone(), state.load_ticket)
+        };
         let loaded = tokio::task::spawn_blocking(move || {
             let root = crate::load::find_root(&root).unwrap_or(root);
-            crate::load::load_workspace(&root)
+            let (config, messages) = match &editor {
+                Some(value) => crate::config::parse_editor(value, &crate::load::vfs_path(&root)),
+                None => Default::default(),
+            };
+            (
+                crate::load::load_workspace_with(&root, Some(&config)),
+                messages,
+            )
         })
         .await;
+        let loaded = match loaded {
+            Ok((loaded, messages)) => {
+                for message in messages {
+                    self.client.log_message(MessageType::WARNING, message).await;
+                }
+                Ok(loaded)
+            }
+            Err(error) => Err(error),
+        };
         match loaded {
+            Ok(Ok(_)) if lock(&self.state).load_ticket != ticket => {
+                // A newer load (newer settings) is under way and applies.
+            }
             Ok(Ok(workspace)) => {
                 let mut state = lock(&self.state);
                 let mut files = workspace.files;
@@ -391,6 +443,45 @@ impl Backend {
         self.ready.send_replace(true);
         let _ = done.send(());
         self.publish_all().await;
+        self.load_upstream().await;
+    }
+
+    /// Finds and indexes nixpkgs/home-manager/nix-darwin (from the cache
+    /// when valid), then republishes; says once why a pinned tree is absent.
+    async fn load_upstream(&self) {
+        let (root, explicit) = {
+            let state = lock(&self.state);
+            let paths = state.host.analysis().upstream_paths();
+            (
+                state.host.root(),
+                crate::upstream::explicit_from_settings(&paths, "settings [upstream]"),
+            )
+        };
+        let upstream = tokio::task::spawn_blocking(move || {
+            crate::upstream::load(Some(std::path::Path::new(&root)), explicit)
+        })
+        .await;
+        let Ok(upstream) = upstream else {
+            return;
+        };
+        if !upstream.trees.is_empty() {
+            use flakelens_analysis::upstream::UpstreamKind;
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.host.set_upstream(
+                upstream.index(UpstreamKind::Nixos),
+                upstream.index(UpstreamKind::Home),
+                upstream.index(UpstreamKind::Darwin),
+            );
+        }
+        for note in &upstream.located.notes {
+            self.client
+                .show_message(MessageType::INFO, format!("flakelens: {}", note.message))
+                .await;
+        }
+        if !upstream.trees.is_empty() {
+            self.publish_all().await;
+        }
     }
 }
 
@@ -486,11 +577,7 @@ impl LanguageServer for Backend {
             state.work_done_progress = work_done_progress;
             state.hierarchical_symbols = hierarchical_symbols;
             state.watch_files = watch_files;
-            if let Some(settings) =
-                ext::ClientSettings::from_json(params.initialization_options.as_ref())
-            {
-                state.settings = settings;
-            }
+            state.editor_settings = params.initialization_options.clone();
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -654,21 +741,13 @@ impl LanguageServer for Backend {
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
-        let Some(settings) = ext::ClientSettings::from_json(Some(&params.settings)) else {
+        // A null payload asks the server to pull settings; flakelens does
+        // not pull, so it keeps what it has.
+        if params.settings.is_null() {
             return;
-        };
-        let changed = {
-            let mut state = lock(&self.state);
-            let changed = state.settings != settings;
-            if changed {
-                state.settings = settings;
-                state.generation += 1;
-            }
-            changed
-        };
-        if changed {
-            self.publish_all().await;
         }
+        lock(&self.state).editor_settings = Some(params.settings);
+        self.load_workspace().await;
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {

@@ -57,3 +57,41 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The virtual environment `scripts/install-precommit` fills with the
+/// Python tools some tests use (`pre-commit`, `jsonschema`).
+pub fn test_venv() -> PathBuf {
+    if let Some(dir) = std::env::var_os("FLAKELENS_TEST_VENV") {
+        return PathBuf::from(dir);
+    }
+    let cache = std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .unwrap_or_else(std::env::temp_dir);
+    cache.join("flakelens").join("test-venv")
+}
+
+/// Whether this is a CI run, where a missing test tool is a failure.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|value| value == "true")
+}
+
+/// Skips the calling test with a printed reason, or fails it under CI=true.
+pub fn skip_or_fail(reason: &str) {
+    if in_ci() {
+        panic!("{reason} (required under CI=true; scripts/install-test-deps installs it)");
+    }
+    eprintln!("SKIPPED: {reason}");
+}
+
+/// An executable: from the test venv first, then from PATH.
+pub fn find_tool(name: &str) -> Option<PathBuf> {
+    let in_venv = test_venv().join("bin").join(name);
+    if in_venv.is_file() {
+        return Some(in_venv);
+    }
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}

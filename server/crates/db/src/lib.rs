@@ -11,6 +11,9 @@ use std::sync::{Arc, Mutex};
 use flakelens_syntax::{LineIndex, Parse};
 
 pub mod paths;
+mod settings;
+
+pub use settings::{DiagnosticLevel, SettingsProblem, UpstreamPaths};
 
 /// One source file: its VFS path and its text (newlines already normalised).
 #[salsa::input(debug)]
@@ -26,6 +29,30 @@ pub struct SourceFile {
 pub struct LoadProblem {
     pub path: String,
     pub message: String,
+    pub kind: ProblemKind,
+}
+
+/// Why something at a path was not loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ProblemKind {
+    /// A file that should have been read could not be (an error).
+    #[default]
+    Unreadable,
+    /// The walk did not go there on purpose: a symlink leaving the
+    /// workspace, a walk limit (a warning; what lies there is unknown).
+    Skipped,
+}
+
+/// Whether `path` is, or lies below, a path that was not loaded: what is
+/// there is unknown, so nothing may be said about its absence.
+pub fn not_loaded(db: &dyn Db, path: &str) -> bool {
+    db.workspace().problems(db).iter().any(|problem| {
+        path == problem.path
+            || problem.path == "/"
+            || path
+                .strip_prefix(problem.path.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// User settings read from `flakelens.toml` (plain data; the edge parses it).
@@ -34,6 +61,17 @@ pub struct Settings {
     /// Directories (VFS paths) whose `.nix` files are packages named after
     /// the file or folder, as a directory-walking overlay would expose them.
     pub package_directories: Vec<String>,
+    /// Globs (relative to the root, `/`-separated) of files whose
+    /// diagnostics are never reported.
+    pub exclude: Vec<String>,
+    /// Per-code level overrides from `[diagnostics]`.
+    pub diagnostic_levels: Vec<(String, DiagnosticLevel)>,
+    /// `[upstream]` source trees.
+    pub upstream: UpstreamPaths,
+    /// `[hosts] roots`: extra directories (VFS paths) holding hosts.
+    pub host_roots: Vec<String>,
+    /// What was wrong in `flakelens.toml` (the rest still applies).
+    pub problems: Vec<SettingsProblem>,
 }
 
 /// The whole workspace: its root, every file, and what could not be loaded.

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use flakelens_analysis::module::DeclKind;
 use flakelens_analysis::module::DefKind;
 use flakelens_analysis::options::{OptionIndex, Trie};
 use flakelens_analysis::types::TypeData;
@@ -48,7 +49,8 @@ pub(crate) fn completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<Comp
         return Vec::new();
     };
     let text = cx.file.text(db).clone();
-    let Some(context) = syntax_nav::completion_context(&text, offset, cx.is_flake) else {
+    let Some(context) = syntax_nav::completion_context_in(&cx.root, &text, offset, cx.is_flake)
+    else {
         return Vec::new();
     };
     let indexes = scope::indexes_at(db, cx.file, offset);
@@ -92,10 +94,29 @@ fn segment_items(
             if items.contains_key(name) || !fuzzy(partial, name) {
                 continue;
             }
+            let shown = match child.declaration() {
+                Some(decl) => offered(decl),
+                None => {
+                    let mut below = Vec::new();
+                    child.walk(&mut Vec::new(), &mut below);
+                    below.iter().any(|(_, decl)| offered(decl))
+                }
+            };
+            if !shown {
+                continue;
+            }
             items.insert(name.clone(), item(db, name, segment, child, replace));
         }
     }
     items.into_values().collect()
+}
+
+/// Internal, invisible, removed and renamed options are not offered.
+fn offered(decl: &flakelens_analysis::module::Declaration) -> bool {
+    !(decl.meta.internal
+        || decl.meta.hidden
+        || decl.meta.warns
+        || (decl.meta.upstream.is_some() && decl.kind == DeclKind::Removed))
 }
 
 fn item(

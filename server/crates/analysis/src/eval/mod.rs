@@ -29,6 +29,9 @@ use crate::FileRange;
 
 /// Evaluation steps one evaluator may take before giving up.
 pub const DEFAULT_FUEL: u64 = 2_000_000;
+
+/// Fuel spent between two cancellation checks.
+const CANCEL_CHECK_INTERVAL: u64 = 4096;
 /// Nested forcing depth before giving up (guards the Rust stack).
 pub const MAX_DEPTH: u32 = 400;
 
@@ -41,6 +44,11 @@ pub struct Evaluator<'db> {
     imports: RefCell<HashMap<SourceFile, Thunk>>,
     /// Every thunk made, so that drop can break `Rc` cycles.
     thunks: RefCell<Vec<Thunk>>,
+    /// Thunks `insert_path` made for the attrsets it merges paths into
+    /// (`a.b = 1; a.c = 2;`). While only the entry and `thunks` hold one,
+    /// the next path into it takes its attrset instead of copying it (a
+    /// copy per path made big modules quadratic in time and memory).
+    pub(crate) merge_targets: RefCell<std::collections::HashSet<*const ThunkCell>>,
     lib: RefCell<Option<Value>>,
     builtins: RefCell<Option<Value>>,
     flake_self: RefCell<Option<Thunk>>,
@@ -86,6 +94,7 @@ impl<'db> Evaluator<'db> {
             exhausted: Cell::new(false),
             imports: RefCell::default(),
             thunks: RefCell::default(),
+            merge_targets: RefCell::default(),
             lib: RefCell::default(),
             builtins: RefCell::default(),
             flake_self: RefCell::default(),
@@ -142,6 +151,11 @@ impl<'db> Evaluator<'db> {
             return false;
         }
         self.fuel.set(fuel - amount);
+        // A long evaluation notices a pending write or a cancelled request
+        // every so often, not only at its next query.
+        if fuel / CANCEL_CHECK_INTERVAL != (fuel - amount) / CANCEL_CHECK_INTERVAL {
+            self.db.unwind_if_revision_cancelled();
+        }
         true
     }
 
