@@ -8,12 +8,12 @@ use flakelens_db::{Db, SourceFile};
 use crate::hosts::module_declarations;
 use crate::hosts::{host_closure, HostKey};
 use crate::module::DeclMeta;
-use crate::module::{DeclKind, Declaration, ModuleSummary};
+use crate::module::{DeclKind, Declaration, ModuleSummary, NestedKind};
 use crate::types::TypeData;
 use crate::upstream::{
     path_from, upstream_index, KindRepr, UpstreamIndex, UpstreamKind, UpstreamSite,
 };
-use crate::{OptionPath, Segment};
+use crate::{HostKind, OptionPath, Segment};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub struct Trie {
@@ -296,6 +296,111 @@ pub fn module_files(db: &dyn Db) -> Vec<SourceFile> {
         .copied()
         .filter(|file| Some(*file) != flake && file.path(db).ends_with(".nix"))
         .collect()
+}
+
+/// The module classes (host kinds) each file is evaluated in: the kinds of
+/// the hosts whose closures hold it, and home-manager for the files of
+/// home-manager evaluations nested in a host (`home-manager.users.<u>`).
+/// Files in no closure are absent: their class is not known.
+#[salsa::tracked(returns(ref))]
+pub fn file_classes(db: &dyn Db) -> Arc<std::collections::HashMap<SourceFile, Vec<HostKind>>> {
+    let mut classes: std::collections::HashMap<SourceFile, Vec<HostKind>> = Default::default();
+    let mut add = |file: SourceFile, kind: HostKind| {
+        let entry = classes.entry(file).or_default();
+        if !entry.contains(&kind) {
+            entry.push(kind);
+        }
+    };
+    for key in crate::hosts::host_keys(db) {
+        let kind = *key.kind(db);
+        let closure = host_closure(db, key);
+        let mut nested_roots = Vec::new();
+        let mut summaries: Vec<&ModuleSummary> = Vec::new();
+        for file in &closure.files {
+            add(*file, kind);
+            summaries.push(crate::hosts::module_summary_in(db, *file, Some(key)));
+        }
+        summaries.extend(closure.inline.iter().map(|s| &**s));
+        for summary in summaries {
+            for nested in &summary.nested {
+                if matches!(
+                    nested.kind,
+                    NestedKind::HomeUser(_) | NestedKind::HomeShared
+                ) {
+                    nested_roots.push(nested.module.clone());
+                }
+            }
+        }
+        if !nested_roots.is_empty() {
+            for file in crate::hosts::closure_of(db, &nested_roots, None).files {
+                add(file, HostKind::Home);
+            }
+        }
+    }
+    Arc::new(classes)
+}
+
+/// [`repo_options`] for one module class: a NixOS host never sees (or is
+/// checked against) options only home-manager or nix-darwin modules of the
+/// repo declare, and vice versa. Files of unknown class count for every
+/// class.
+pub fn repo_options_for(db: &dyn Db, class: HostKind) -> &Arc<OptionIndex> {
+    let all = repo_options_by_class(db);
+    match class {
+        HostKind::Nixos => &all[0],
+        HostKind::Darwin => &all[1],
+        HostKind::Home => &all[2],
+    }
+}
+
+/// [`repo_options_for`] of NixOS, nix-darwin and home-manager, in that order.
+#[salsa::tracked(returns(ref))]
+pub fn repo_options_by_class(db: &dyn Db) -> Arc<Vec<Arc<OptionIndex>>> {
+    Arc::new(
+        [HostKind::Nixos, HostKind::Darwin, HostKind::Home]
+            .into_iter()
+            .map(|class| Arc::new(class_options(db, class)))
+            .collect(),
+    )
+}
+
+fn class_options(db: &dyn Db, class: HostKind) -> OptionIndex {
+    let classes = file_classes(db);
+    let mut index = OptionIndex::default();
+    let mut in_hosts = std::collections::HashSet::new();
+    for key in crate::hosts::host_keys(db) {
+        in_hosts.extend(host_closure(db, key).files.iter().copied());
+        if *key.kind(db) == class {
+            index.merge(host_options(db, key));
+        }
+    }
+    for file in module_files(db) {
+        if in_hosts.contains(&file) {
+            continue;
+        }
+        if classes
+            .get(&file)
+            .is_some_and(|kinds| !kinds.contains(&class))
+        {
+            continue;
+        }
+        let (declarations, open, unknown) = &**module_declarations(db, file, None);
+        if declarations.is_empty() && open.is_empty() {
+            continue;
+        }
+        index.add(declarations, open, *unknown && !declarations.is_empty());
+    }
+    for host in &crate::hosts::hosts(db).hosts {
+        if host.kind != class {
+            continue;
+        }
+        for root in &host.roots {
+            if let crate::module::ModuleRef::Inline { summary, .. } = root {
+                index.add_summary(summary);
+            }
+        }
+    }
+    index
 }
 
 /// An upstream index as declarations in an option trie.

@@ -93,6 +93,14 @@ pub(crate) fn hosts_at<'db>(
 pub(crate) fn indexes_at(db: &dyn Db, file: SourceFile, offset: TextSize) -> Vec<Arc<OptionIndex>> {
     let keys = hosts_at(db, file, offset);
     if keys.is_empty() {
+        // A file only home-manager evaluations nested in hosts use sees
+        // home-manager-class options only; a file in nothing sees the repo.
+        if let Some(classes) = flakelens_analysis::options::file_classes(db).get(&file) {
+            return classes
+                .iter()
+                .map(|class| flakelens_analysis::options::repo_options_for(db, *class).clone())
+                .collect();
+        }
         return vec![repo_options(db).clone()];
     }
     keys.into_iter()

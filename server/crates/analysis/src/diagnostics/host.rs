@@ -9,10 +9,11 @@ use flakelens_db::{paths, Db, SourceFile};
 use super::{codes, Diagnostic, Fix, Severity};
 use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
+use crate::known::externals::may_declare_top_level;
 use crate::known::upstream::any_upstream_declares;
 use crate::module::types::check_value;
 use crate::module::{Cond, DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
-use crate::options::{host_options, repo_options, OptionIndex, Trie};
+use crate::options::{host_options, repo_options_for, OptionIndex, Trie};
 
 pub(crate) struct HostContext<'a> {
     pub(crate) db: &'a dyn Db,
@@ -21,8 +22,8 @@ pub(crate) struct HostContext<'a> {
     pub(crate) closure: &'a Closure,
     pub(crate) host_name: String,
     pub(crate) host_root: Option<SourceFile>,
-    /// Top-level namespaces are owned only when no external module could
-    /// add to them.
+    /// Whether top-level namespaces may be owned at all (false where no
+    /// closure is checked); externals are weighed per name in `owned`.
     pub(crate) top_level_owned: bool,
     /// The host's module summaries, to decide `mkIf` conditions; `None`
     /// for modules in no host.
@@ -42,7 +43,8 @@ pub(crate) struct HostContext<'a> {
 pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diagnostic>> {
     let closure = host_closure(db, key);
     let index = host_options(db, key);
-    let repo = repo_options(db);
+    // The repo-wide fallback of this host's module class only.
+    let repo = repo_options_for(db, *key.kind(db));
     let host_root = host(db, key).and_then(|host| {
         host.roots.iter().find_map(|root| match root {
             ModuleRef::File { file, .. } => Some(*file),
@@ -113,11 +115,15 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             ModuleRef::File { file, .. } => Some(*file),
             _ => None,
         });
+        let nested_repo = match &kind {
+            NestedKind::Container(_) => repo_options_for(db, crate::HostKind::Nixos),
+            _ => repo_options_for(db, crate::HostKind::Home),
+        };
         check_closure(
             db,
             &nested_closure,
             &nested_index,
-            repo,
+            nested_repo,
             &nested_summaries,
             &name,
             root,
@@ -154,7 +160,8 @@ pub(crate) fn check_closure(
         closure,
         host_name: host_name.to_string(),
         host_root,
-        top_level_owned,
+        // Per name in `owned`, weighing external modules.
+        top_level_owned: true,
         upstream,
         summaries: Some(summaries),
         when: Vec::new(),
@@ -544,7 +551,19 @@ pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
             return true;
         }
     }
-    cx.top_level_owned && names.len() > 1 && !upstream_name && cx.repo.root.child(first).is_some()
+    // Known external modules declare only their own namespaces; an unknown
+    // one is not taken to declare under a name no upstream module uses
+    // unless the name is its input's (see `known::externals`).
+    let externals_may_declare = cx
+        .closure
+        .external
+        .iter()
+        .any(|description| may_declare_top_level(description, first));
+    cx.top_level_owned
+        && !externals_may_declare
+        && names.len() > 1
+        && !upstream_name
+        && cx.repo.root.child(first).is_some()
 }
 
 /// The candidate closest to `name` by edit distance, if close enough.

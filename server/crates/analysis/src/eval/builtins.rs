@@ -6,8 +6,9 @@
 use std::rc::Rc;
 
 use flakelens_db::paths;
+use flakelens_syntax::ast;
 
-use super::{Attrs, Evaluator, Prim, PrimApp, Thunk, Value};
+use super::{ident_text, Attrs, Evaluator, Prim, PrimApp, Thunk, Value};
 
 macro_rules! builtins {
     ($($name:ident = $arity:expr),* $(,)?) => {
@@ -66,6 +67,7 @@ builtins! {
     FromToml = 1,
     FromJson = 1,
     Match = 2,
+    FunctionArgs = 1,
     IntersectAttrs = 2,
 }
 
@@ -157,6 +159,7 @@ pub fn make_builtins(_ev: &Evaluator) -> Value {
         ("fromTOML", Builtin::FromToml),
         ("fromJSON", Builtin::FromJson),
         ("match", Builtin::Match),
+        ("functionArgs", Builtin::FunctionArgs),
         ("intersectAttrs", Builtin::IntersectAttrs),
     ];
     let values: Vec<(&str, Value)> = entries
@@ -172,6 +175,34 @@ pub fn list(ev: &Evaluator, thunk: &Thunk) -> Option<Rc<Vec<Thunk>>> {
         Value::List(items) => Some(items),
         _ => None,
     }
+}
+
+/// The items a thunk's list holds, and whether it holds unknown others too
+/// (a [`Value::PartialList`]).
+pub fn list_partial(ev: &Evaluator, thunk: &Thunk) -> Option<(Rc<Vec<Thunk>>, bool)> {
+    match ev.force(thunk) {
+        Value::List(items) => Some((items, false)),
+        Value::PartialList(items) => Some((items, true)),
+        _ => None,
+    }
+}
+
+/// A list value, partial or not.
+pub fn make_list(items: Vec<Thunk>, partial: bool) -> Value {
+    if partial {
+        Value::PartialList(Rc::new(items))
+    } else {
+        Value::List(Rc::new(items))
+    }
+}
+
+/// Whether an unknown-ish value could be a list at run time (so `++` with
+/// it keeps the known side as a partial list).
+pub fn maybe_list(value: &Value) -> bool {
+    matches!(
+        value,
+        Value::Unknown | Value::Config(_) | Value::Pkgs(_) | Value::PartialList(_)
+    )
 }
 
 /// The string (or path) a thunk forces to, if it is one.
@@ -200,17 +231,18 @@ pub fn call(ev: &Evaluator, app: &PrimApp, prim: Builtin) -> Value {
             Value::Input(input) => ev.import_input(&input),
             _ => Value::Unknown,
         },
-        Builtin::Map => match list(ev, &a[1]) {
-            Some(items) => Value::List(Rc::new(
+        Builtin::Map => match list_partial(ev, &a[1]) {
+            Some((items, partial)) => make_list(
                 items
                     .iter()
                     .map(|item| ev.apply_thunk(a[0].clone(), item.clone()))
                     .collect(),
-            )),
+                partial,
+            ),
             None => Value::Unknown,
         },
         Builtin::Filter => {
-            let Some(items) = list(ev, &a[1]) else {
+            let Some((items, partial)) = list_partial(ev, &a[1]) else {
                 return Value::Unknown;
             };
             let function = ev.force(&a[0]);
@@ -223,7 +255,7 @@ pub fn call(ev: &Evaluator, app: &PrimApp, prim: Builtin) -> Value {
                     _ => kept.push(item.clone()),
                 }
             }
-            Value::List(Rc::new(kept))
+            make_list(kept, partial)
         }
         Builtin::AttrNames => match attrs(ev, &a[0]) {
             Some(set) if !set.incomplete => Value::List(Rc::new(
@@ -318,18 +350,27 @@ pub fn call(ev: &Evaluator, app: &PrimApp, prim: Builtin) -> Value {
             Some(items) if !items.is_empty() => Value::List(Rc::new(items[1..].to_vec())),
             _ => Value::Unknown,
         },
-        Builtin::ConcatLists => match list(ev, &a[0]) {
-            Some(lists) => concat(ev, lists.iter().cloned()),
-            None => Value::Unknown,
-        },
-        Builtin::ConcatMap => match list(ev, &a[1]) {
-            Some(items) => concat(
-                ev,
-                items
+        Builtin::ConcatMap => match list_partial(ev, &a[1]) {
+            Some((items, partial)) => {
+                let mut parts: Vec<Thunk> = items
                     .iter()
                     .map(|item| ev.apply_thunk(a[0].clone(), item.clone()))
-                    .collect::<Vec<_>>(),
-            ),
+                    .collect();
+                if partial {
+                    parts.push(ev.value_thunk(Value::Unknown, None));
+                }
+                concat(ev, parts)
+            }
+            None => Value::Unknown,
+        },
+        Builtin::ConcatLists => match list_partial(ev, &a[0]) {
+            Some((lists, partial)) => {
+                let mut parts = lists.to_vec();
+                if partial {
+                    parts.push(ev.value_thunk(Value::Unknown, None));
+                }
+                concat(ev, parts)
+            }
             None => Value::Unknown,
         },
         Builtin::ToString => match ev.force(&a[0]) {
@@ -570,32 +611,66 @@ pub fn call(ev: &Evaluator, app: &PrimApp, prim: Builtin) -> Value {
             },
             _ => Value::Unknown,
         },
-        Builtin::IntersectAttrs => match (attrs(ev, &a[0]), attrs(ev, &a[1])) {
-            (Some(names), Some(set)) => {
-                let mut result = (*set).clone();
-                result.marker = None;
-                result.incomplete = set.incomplete || names.incomplete;
-                result
-                    .entries
-                    .retain(|name, _| names.entries.contains_key(name));
-                Value::Attrs(Rc::new(result))
-            }
-            _ => Value::Unknown,
-        },
+        Builtin::FunctionArgs => function_args(ev, &a[0]),
+        Builtin::IntersectAttrs => intersect_attrs(ev, &a[0], &a[1]),
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
 }
 
+/// `builtins.functionArgs f`: the formals of a lambda's pattern, each
+/// mapped to whether it has a default.
+fn function_args(ev: &Evaluator, function: &Thunk) -> Value {
+    match ev.force(function) {
+        Value::Lambda(closure) => {
+            let mut result = Attrs::default();
+            if let Some(ast::Param::Pattern(pattern)) = closure.lambda.param() {
+                for entry in pattern.pat_entries() {
+                    if let Some(name) = entry.ident().as_ref().and_then(ident_text) {
+                        result.insert_value(&name, Value::Bool(entry.default().is_some()));
+                    }
+                }
+            }
+            Value::Attrs(Rc::new(result))
+        }
+        _ => Value::Unknown,
+    }
+}
+
+/// `builtins.intersectAttrs a b`: the attributes of `b` whose names are in `a`.
+fn intersect_attrs(ev: &Evaluator, names: &Thunk, set: &Thunk) -> Value {
+    let (Value::Attrs(names), Value::Attrs(set)) = (ev.force(names), ev.force(set)) else {
+        return Value::Unknown;
+    };
+    let mut result = Attrs {
+        // A name missing from the known part of `a` may still be there.
+        incomplete: names.incomplete || set.incomplete,
+        ..Attrs::default()
+    };
+    for (name, entry) in &set.entries {
+        if names.entries.contains_key(name) {
+            result.entries.insert(name.clone(), entry.clone());
+        }
+    }
+    Value::Attrs(Rc::new(result))
+}
+
 pub fn concat(ev: &Evaluator, lists: impl IntoIterator<Item = Thunk>) -> Value {
     let mut result = Vec::new();
+    let mut partial = false;
     for item in lists {
         match ev.force(&item) {
             Value::List(items) => result.extend(items.iter().cloned()),
+            // A part that is unknown (or partial) keeps the known parts.
+            Value::PartialList(items) => {
+                result.extend(items.iter().cloned());
+                partial = true;
+            }
+            other if maybe_list(&other) => partial = true,
             _ => return Value::Unknown,
         }
     }
-    Value::List(Rc::new(result))
+    make_list(result, partial)
 }
 
 fn from_toml(ev: &Evaluator, value: &toml::Value) -> Value {

@@ -217,6 +217,17 @@ impl<'db> Evaluator<'db> {
                     (Value::List(a), Value::List(b)) => {
                         Value::List(Rc::new(a.iter().chain(b.iter()).cloned().collect()))
                     }
+                    // `[ known… ] ++ unknown`: keep the known entries.
+                    (
+                        Value::List(a) | Value::PartialList(a),
+                        Value::List(b) | Value::PartialList(b),
+                    ) => Value::PartialList(Rc::new(a.iter().chain(b.iter()).cloned().collect())),
+                    (Value::List(a) | Value::PartialList(a), other)
+                    | (other, Value::List(a) | Value::PartialList(a))
+                        if builtins::maybe_list(&other) =>
+                    {
+                        Value::PartialList(a)
+                    }
                     _ => Value::Unknown,
                 }
             }
@@ -261,7 +272,17 @@ impl<'db> Evaluator<'db> {
                     _ => ordering.is_ge(),
                 })
             }
-            _ => Value::Unknown,
+            // `x |> f` and `f <| x` (pipe operators).
+            Op::PipeRight | Op::PipeLeft => {
+                let (function, argument) = if op == Op::PipeRight {
+                    (rhs, lhs)
+                } else {
+                    (lhs, rhs)
+                };
+                let function = self.eval(&function, env, file);
+                let argument = self.thunk(argument, env.clone(), file);
+                self.apply(&function, argument, self.loc(file, binop))
+            }
         }
     }
 
@@ -280,10 +301,16 @@ impl<'db> Evaluator<'db> {
             // does not override them, which cannot be known: keep them but
             // mark the result incomplete. Option declarations (`mkOption {…}
             // // unknown`) thereby stay visible as options.
-            (Value::Attrs(a), Value::Unknown) | (Value::Unknown, Value::Attrs(a)) => {
+            // `pkgs`, `config.x` and inputs are attrsets of unknown keys.
+            (Value::Attrs(a), other) | (other, Value::Attrs(a))
+                if matches!(
+                    other,
+                    Value::Unknown | Value::Pkgs(_) | Value::Config(_) | Value::Input(_)
+                ) =>
+            {
                 let mut merged = (**a).clone();
                 merged.incomplete = true;
-                if matches!(left, Value::Unknown) {
+                if !matches!(left, Value::Attrs(_)) {
                     merged.marker = None;
                 }
                 Value::Attrs(Rc::new(merged))
@@ -302,6 +329,10 @@ impl<'db> Evaluator<'db> {
             (Value::Str(a), Value::Str(b)) => Value::Str(format!("{a}{b}").into()),
             // `modulesPath + "/installer/…"` stays outside the workspace.
             (Value::ExternalModule(description), _) => Value::ExternalModule(description),
+            // `inputs.home-manager + "/nixos"`.
+            (Value::Input(input), Value::Str(rest)) => {
+                Value::ExternalModule(format!("inputs.{input}{rest}").into())
+            }
             (Value::Str(_) | Value::AnyStr, _) => Value::AnyStr,
             (Value::Path(a), Value::Str(b)) => {
                 // `./modules + "/x.nix"`.
@@ -415,7 +446,9 @@ impl<'db> Evaluator<'db> {
         let Some(parts) = flakelens_syntax::string_parts(string) else {
             return Value::AnyStr;
         };
-        for part in parts {
+        // "${inputs.home-manager}/nixos": a path inside a flake input.
+        let mut input: Option<Name> = None;
+        for (index, part) in parts.into_iter().enumerate() {
             match part {
                 ast::InterpolPart::Literal(literal) => text.push_str(&literal),
                 ast::InterpolPart::Interpolation(interpolation) => {
@@ -427,12 +460,20 @@ impl<'db> Evaluator<'db> {
                         // "${modulesPath}/profiles/…", "${inputs.x}/module.nix"
                         return Value::ExternalModule(description);
                     }
+                    if let (0, Value::Input(name)) = (index, &value) {
+                        input = Some(name.clone());
+                        continue;
+                    }
                     match self.coerce_to_string(&value) {
                         Some(part) => text.push_str(&part),
                         None => known = false,
                     }
                 }
             }
+        }
+        if let Some(input) = input {
+            let rest = if known { text.as_str() } else { "/…" };
+            return Value::ExternalModule(format!("inputs.{input}{rest}").into());
         }
         if known {
             Value::Str(text.into())
@@ -571,6 +612,10 @@ impl<'db> Evaluator<'db> {
                 _ => Value::Unknown,
             }),
             Value::Package(_) => Some(Value::Unknown),
+            Value::System(system) if name == "override" => Some(match &system.overrides {
+                Some(overrides) => self.force(overrides),
+                None => Value::Unknown,
+            }),
             _ => Some(Value::Unknown),
         }
     }

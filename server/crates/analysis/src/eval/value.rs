@@ -26,6 +26,11 @@ pub enum Value {
     /// A workspace path (VFS path); it may not exist.
     Path(Rc<str>),
     List(Rc<Vec<Thunk>>),
+    /// A list that holds at least these items, plus unknown others
+    /// (`[ ./a.nix ] ++ unknown`). Only consumers that can use "at least"
+    /// (module lists, `map`, `filter`, `++`) look inside; everything else
+    /// treats it as unknown.
+    PartialList(Rc<Vec<Thunk>>),
     Attrs(Rc<Attrs>),
     Lambda(Rc<Closure>),
     Prim(Rc<PrimApp>),
@@ -297,6 +302,8 @@ pub struct SystemValue {
     pub modules_incomplete: bool,
     pub special_args: Option<Thunk>,
     pub call: Option<FileRange>,
+    /// `.override`, when built by `makeOverridable`.
+    pub overrides: Option<Thunk>,
 }
 
 /// A `callPackage path args` result.

@@ -79,7 +79,7 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             continue;
         };
         if let Some(entry) = attrs.get("imports") {
-            if let Value::List(items) = ev.force(&entry.value) {
+            if let Value::List(items) | Value::PartialList(items) = ev.force(&entry.value) {
                 stack.extend(items.iter().rev().cloned());
             }
         }

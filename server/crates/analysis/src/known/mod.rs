@@ -6,10 +6,12 @@
 //! A new framework model is a file here: its primitives get a row in
 //! `known_prims!`, its functions a row in a table (`nixpkgs_lib.rs`).
 
+pub mod externals;
 pub mod flake;
 pub mod flake_parts;
 pub mod flake_utils;
 pub mod frameworks;
+pub mod lib_attrs;
 pub mod modules;
 pub mod nixpkgs;
 pub mod nixpkgs_lib;
@@ -139,6 +141,18 @@ ImportTreeLeafs = 2 => frameworks,
 ImportTreeKeep = 2 => frameworks,
 ClanBuild = 1 => frameworks,
 SnowfallMkFlake = 1 => frameworks,
+MergeAttrsList = 1 => lib_attrs,
+MergeAttrs = 2 => lib_attrs,
+MakeOverridable = 2 => lib_attrs,
+OverrideWith = 3 => lib_attrs,
+MakeExtensible = 1 => lib_attrs,
+ExtendExtensible = 2 => lib_attrs,
+Extends = 3 => lib_attrs,
+Singleton = 1 => lib_attrs,
+SplitString = 2 => lib_attrs,
+ConcatStrings = 1 => lib_attrs,
+ToLower = 1 => lib_attrs,
+ToUpper = 1 => lib_attrs,
 }
 
 impl KnownPrim {

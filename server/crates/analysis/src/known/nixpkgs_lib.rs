@@ -136,6 +136,18 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("mkFlake", KnownPrim::MkFlake.prim()),
     ("collect", KnownPrim::Collect.prim()),
     ("pathIsDirectory", KnownPrim::PathIsDirectory.prim()),
+    ("mergeAttrsList", KnownPrim::MergeAttrsList.prim()),
+    ("mergeAttrs", KnownPrim::MergeAttrs.prim()),
+    ("functionArgs", Prim::Builtin(Builtin::FunctionArgs)),
+    ("intersectAttrs", Prim::Builtin(Builtin::IntersectAttrs)),
+    ("makeOverridable", KnownPrim::MakeOverridable.prim()),
+    ("makeExtensible", KnownPrim::MakeExtensible.prim()),
+    ("extends", KnownPrim::Extends.prim()),
+    ("singleton", KnownPrim::Singleton.prim()),
+    ("splitString", KnownPrim::SplitString.prim()),
+    ("concatStrings", KnownPrim::ConcatStrings.prim()),
+    ("toLower", KnownPrim::ToLower.prim()),
+    ("toUpper", KnownPrim::ToUpper.prim()),
 ];
 
 pub fn make_lib(ev: &Evaluator) -> Value {
@@ -192,24 +204,31 @@ pub fn make_lib(ev: &Evaluator) -> Value {
 }
 
 fn flatten(ev: &Evaluator, thunk: &Thunk) -> Value {
-    fn go(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Thunk>, depth: u32) {
+    fn go(ev: &Evaluator, thunk: &Thunk, out: &mut Vec<Thunk>, partial: &mut bool, depth: u32) {
         if depth > 32 {
             return;
         }
         match ev.force(thunk) {
             Value::List(items) => {
                 for item in items.iter() {
-                    go(ev, item, out, depth + 1);
+                    go(ev, item, out, partial, depth + 1);
+                }
+            }
+            Value::PartialList(items) => {
+                *partial = true;
+                for item in items.iter() {
+                    go(ev, item, out, partial, depth + 1);
                 }
             }
             _ => out.push(thunk.clone()),
         }
     }
     match ev.force(thunk) {
-        Value::List(_) => {
+        Value::List(_) | Value::PartialList(_) => {
             let mut out = Vec::new();
-            go(ev, thunk, &mut out, 0);
-            Value::List(Rc::new(out))
+            let mut partial = false;
+            go(ev, thunk, &mut out, &mut partial, 0);
+            crate::eval::builtins::make_list(out, partial)
         }
         _ => Value::Unknown,
     }

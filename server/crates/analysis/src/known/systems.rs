@@ -4,7 +4,7 @@
 use std::rc::Rc;
 
 use super::KnownPrim;
-use crate::eval::builtins::{attrs, list};
+use crate::eval::builtins::{attrs, list_partial};
 use crate::eval::{Evaluator, PrimApp, SystemValue, Thunk, Value};
 use crate::{FileRange, HostKind};
 
@@ -16,8 +16,11 @@ fn system(ev: &Evaluator, kind: HostKind, args: &Thunk, call: Option<FileRange>)
     let mut modules_incomplete = args.incomplete;
     for key in ["modules", "extraModules"] {
         if let Some(entry) = args.get(key) {
-            match list(ev, &entry.value) {
-                Some(items) => modules.extend(items.iter().cloned()),
+            match list_partial(ev, &entry.value) {
+                Some((items, partial)) => {
+                    modules.extend(items.iter().cloned());
+                    modules_incomplete |= partial;
+                }
                 None => modules_incomplete = true,
             }
         }
@@ -36,6 +39,7 @@ fn system(ev: &Evaluator, kind: HostKind, args: &Thunk, call: Option<FileRange>)
         modules_incomplete,
         special_args,
         call,
+        overrides: None,
     }))
 }
 

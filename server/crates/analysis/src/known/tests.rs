@@ -77,3 +77,65 @@ fn mk_if_is_a_marked_wrapper() {
     });
     assert_eq!(marker, Some("if"));
 }
+
+fn attr_names(value: &Value) -> Vec<String> {
+    match value {
+        Value::Attrs(attrs) => attrs.entries.keys().map(|k| k.to_string()).collect(),
+        _ => vec!["<not attrs>".into()],
+    }
+}
+
+#[test]
+fn unknown_parts_keep_the_known_parts() {
+    // `[ known ] ++ unknown` keeps the known items, but the list is only
+    // partial: `length` stays unknown.
+    let (items, length) = with_lib(
+        "lib: let l = [ 1 2 ] ++ lib.nope; in { inherit l; n = builtins.length l; m = map (x: x) l; }",
+        |ev, value| {
+            let attrs = value.as_attrs().unwrap().clone();
+            let items = match ev.force(&attrs.get("m").unwrap().value) {
+                Value::PartialList(items) => items.len(),
+                _ => 0,
+            };
+            (items, ev.force(&attrs.get("n").unwrap().value).is_unknown())
+        },
+    );
+    assert_eq!((items, length), (2, true));
+    let merged = with_lib(
+        "lib: lib.attrsets.mergeAttrsList [ { a = 1; } lib.nope { b = 2; } ]",
+        |_, value| attr_names(&value),
+    );
+    assert_eq!(merged, ["a", "b"]);
+}
+
+#[test]
+fn repo_lib_building_blocks() {
+    let args = with_lib(
+        "lib: builtins.intersectAttrs (builtins.functionArgs ({ a, b ? 1, ... }: a)) { a = 1; c = 2; }",
+        |_, value| attr_names(&value),
+    );
+    assert_eq!(args, ["a"]);
+    let extended = with_lib(
+        "lib: (lib.makeExtensible (self: { a = 1; b = self.a; })).extend (final: prev: { c = prev.b; })",
+        |ev, value| {
+            let attrs = value.as_attrs().unwrap().clone();
+            let c = ev.force(&attrs.get("c").unwrap().value);
+            (attr_names(&value), matches!(c, Value::Int(1)))
+        },
+    );
+    assert_eq!(extended.0, ["a", "b", "c", "extend"]);
+    assert!(extended.1);
+    let piped = with_lib(
+        "lib: [ 1 ] |> map (x: { a = x; }) |> builtins.head",
+        |_, v| attr_names(&v),
+    );
+    assert_eq!(piped, ["a"]);
+    let overridden = with_lib(
+        "lib: (lib.makeOverridable lib.nixosSystem { modules = [ ./a.nix ]; }).override (old: { modules = old.modules ++ [ ./b.nix ]; })",
+        |_, value| match value {
+            Value::System(system) => system.modules.len(),
+            _ => 0,
+        },
+    );
+    assert_eq!(overridden, 2);
+}

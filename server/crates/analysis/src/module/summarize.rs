@@ -92,7 +92,10 @@ fn path_ref(ev: &Evaluator, path: &str, site: Option<FileRange>) -> ModuleRef {
     if let Some(file) = flakelens_db::file_at(ev.db, path) {
         return ModuleRef::File { file, site };
     }
-    if let Some(file) = flakelens_db::file_at(ev.db, &format!("{path}/default.nix")) {
+    if let Some(file) = flakelens_db::file_at(
+        ev.db,
+        &format!("{}/default.nix", path.trim_end_matches('/')),
+    ) {
         return ModuleRef::File { file, site };
     }
     let root = ev.db.workspace().root(ev.db);
@@ -110,7 +113,7 @@ fn path_ref(ev: &Evaluator, path: &str, site: Option<FileRange>) -> ModuleRef {
     if flakelens_db::is_directory(ev.db, path) {
         // Importing a directory reads its default.nix, which is not there.
         return ModuleRef::Missing {
-            path: format!("{path}/default.nix"),
+            path: format!("{}/default.nix", path.trim_end_matches('/')),
             site,
         };
     }
@@ -174,6 +177,14 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
                 for item in items.iter() {
                     summary.imports.push(module_ref(ev, item, stack));
                 }
+            }
+            // `[ ./a.nix ] ++ unknown`: the known imports count, the rest
+            // keeps the module partial.
+            Value::PartialList(items) => {
+                for item in items.iter() {
+                    summary.imports.push(module_ref(ev, item, stack));
+                }
+                summary.imports_incomplete = true;
             }
             _ => summary.imports_incomplete = true,
         }

@@ -103,6 +103,7 @@ pub fn machines(ev: &Evaluator, args: &Attrs, call: Option<FileRange>) -> (Value
             modules_incomplete: true,
             special_args: special_args.clone(),
             call,
+            overrides: None,
         }));
         let entry = AttrEntry {
             value: Thunk::from_value(system),

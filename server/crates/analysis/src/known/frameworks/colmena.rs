@@ -52,6 +52,7 @@ fn hive_nodes(ev: &Evaluator, hive: &Attrs) -> Attrs {
             modules_incomplete: true,
             special_args,
             call: None,
+            overrides: None,
         }));
         nodes.entries.insert(
             name.clone(),

@@ -22,6 +22,7 @@ fn system(kind: HostKind, modules: Vec<Thunk>, special_args: Option<Thunk>) -> V
         modules_incomplete: true,
         special_args,
         call: None,
+        overrides: None,
     }))
 }
 
