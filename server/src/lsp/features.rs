@@ -57,6 +57,9 @@ pub fn completion(
                 CompletionKind::Value => CompletionItemKind::VALUE,
                 CompletionKind::Package => CompletionItemKind::CLASS,
                 CompletionKind::PackageNamespace => CompletionItemKind::MODULE,
+                CompletionKind::Variable => CompletionItemKind::VARIABLE,
+                CompletionKind::Function => CompletionItemKind::FUNCTION,
+                CompletionKind::Keyword => CompletionItemKind::KEYWORD,
             };
             let range = to_proto::range(&index, item.replace, encoding);
             to_proto::completion_item(

@@ -169,10 +169,12 @@ fn host_values(db: &dyn Db, option: &[Segment]) -> Vec<String> {
 
 /// Hover at `offset`: an option or variable, else one of the repo's packages.
 pub(crate) fn hover_at(db: &dyn Db, path: &str, offset: TextSize) -> Option<HoverResult> {
-    hover(db, path, offset).or_else(|| {
-        crate::packages::package_hover(db, path, offset)
-            .map(|(range, markdown)| HoverResult { markdown, range })
-    })
+    hover(db, path, offset)
+        .or_else(|| {
+            crate::packages::package_hover(db, path, offset)
+                .map(|(range, markdown)| HoverResult { markdown, range })
+        })
+        .or_else(|| crate::lang::hover(db, path, offset))
 }
 
 #[cfg(test)]

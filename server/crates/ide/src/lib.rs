@@ -16,6 +16,8 @@ pub mod completion;
 pub mod filters;
 mod goto;
 pub mod hover;
+mod lang;
+pub mod nix_docs;
 pub mod references;
 pub mod scope;
 pub mod symbols;
