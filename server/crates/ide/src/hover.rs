@@ -167,14 +167,16 @@ fn host_values(db: &dyn Db, option: &[Segment]) -> Vec<String> {
     out
 }
 
-/// Hover at `offset`: an option or variable, else one of the repo's packages.
+/// Hover at `offset`: a builtin or lib function, an option or variable,
+/// else one of the repo's packages.
 pub(crate) fn hover_at(db: &dyn Db, path: &str, offset: TextSize) -> Option<HoverResult> {
-    hover(db, path, offset)
+    // Builtins and lib functions first: cheap, and never an option.
+    crate::lang::hover(db, path, offset)
+        .or_else(|| hover(db, path, offset))
         .or_else(|| {
             crate::packages::package_hover(db, path, offset)
                 .map(|(range, markdown)| HoverResult { markdown, range })
         })
-        .or_else(|| crate::lang::hover(db, path, offset))
 }
 
 #[cfg(test)]

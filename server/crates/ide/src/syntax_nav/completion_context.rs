@@ -140,7 +140,16 @@ pub(super) fn value_context(
     is_flake: bool,
 ) -> Option<CompletionContext> {
     let parse = flakelens_syntax::parse(text);
-    let root = parse.syntax();
+    value_context_in(&parse.syntax(), text, offset, is_flake)
+}
+
+/// [`value_context`] on an already parsed tree of `text`.
+pub(crate) fn value_context_in(
+    root: &SyntaxNode,
+    text: &str,
+    offset: TextSize,
+    is_flake: bool,
+) -> Option<CompletionContext> {
     // The token just before the cursor (skipping the word being typed).
     let token = root.token_at_offset(offset).left_biased()?;
     let partial_start = match token.kind() {
