@@ -63,3 +63,61 @@ fn lsp_nix_language_completion_and_hover() {
     assert!(value.contains("`lib.mkOption`"), "{hover}");
     client.shutdown_and_exit();
 }
+
+#[test]
+fn lsp_rename_of_an_own_option_and_a_refusal() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    let init = client.initialize(&dir, None);
+    assert_eq!(
+        init["capabilities"]["renameProvider"]["prepareProvider"], true,
+        "{init}"
+    );
+    client.wait_for("$/progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+    let module = "hosts/modules/servers/poglets.nix";
+    let uri = dir.uri(module);
+    let text = dir.read(module);
+    client.open(&uri, &text);
+
+    let (line, col) = find(&text, "controlPort = mkOption", 3);
+    let prepared = client.request("textDocument/prepareRename", text_position(&uri, line, col));
+    assert_eq!(prepared["placeholder"], "controlPort", "{prepared}");
+    assert_eq!(prepared["range"]["start"]["line"], line, "{prepared}");
+
+    let mut params = text_position(&uri, line, col);
+    params["newName"] = "ctlPort".into();
+    let edit = client.request("textDocument/rename", params);
+    let changes = edit["changes"].as_object().expect("changes");
+    // The declaration and both reads in the module, the nested definition
+    // in neptune's configuration.
+    let host = dir.uri("hosts/neptune/configuration.nix");
+    assert_eq!(changes[&uri].as_array().unwrap().len(), 3, "{edit}");
+    assert_eq!(changes[&host].as_array().unwrap().len(), 1, "{edit}");
+    let host_text = dir.read("hosts/neptune/configuration.nix");
+    let at = &changes[&host][0]["range"]["start"];
+    let (line, col) = find(&host_text, "controlPort = 8421", 0);
+    assert_eq!(
+        (at["line"].as_u64(), at["character"].as_u64()),
+        (Some(line.into()), Some(col.into()))
+    );
+    for edits in changes.values() {
+        for edit in edits.as_array().unwrap() {
+            assert_eq!(edit["newText"], "ctlPort");
+        }
+    }
+
+    // An upstream option is refused with the reason.
+    let host_uri = host.clone();
+    client.open(&host_uri, &host_text);
+    let (line, col) = find(&host_text, "networking.hostName", 13);
+    let id = client.start(
+        "textDocument/prepareRename",
+        text_position(&host_uri, line, col),
+    );
+    let response = client.response(id);
+    let message = response["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("not declared in this repo"), "{response}");
+    client.shutdown_and_exit();
+}
