@@ -29,6 +29,9 @@ pub struct Config {
     pub home_manager: Option<String>,
     pub nix_darwin: Option<String>,
     pub host_roots: Option<Vec<String>>,
+    /// `[workspace] symlink-targets`: directories outside the root that
+    /// symlinks may lead to (VFS paths).
+    pub symlink_targets: Option<Vec<String>>,
 }
 
 /// A problem in the settings, with its byte range in the source text.
@@ -52,6 +55,7 @@ impl Config {
             home_manager: self.home_manager.or(under.home_manager),
             nix_darwin: self.nix_darwin.or(under.nix_darwin),
             host_roots: self.host_roots.or(under.host_roots),
+            symlink_targets: self.symlink_targets.or(under.symlink_targets),
         }
     }
 
@@ -261,6 +265,20 @@ impl Parser<'_> {
                         }
                     }
                 }
+                "workspace" => {
+                    let Some(section) = self.table("workspace", item) else {
+                        continue;
+                    };
+                    for (key, item) in section.iter() {
+                        match key {
+                            "symlink-targets" => {
+                                self.config.symlink_targets =
+                                    self.paths("workspace.symlink-targets", item)
+                            }
+                            _ => self.unknown_key(section, "workspace", key, item),
+                        }
+                    }
+                }
                 "hosts" => {
                     let Some(section) = self.table("hosts", item) else {
                         continue;
@@ -430,6 +448,8 @@ pub struct LoadedSettings {
     pub problem: Option<LoadProblem>,
     /// (VFS path, text) of `flakelens.toml`, so its problems show in context.
     pub file: Option<(String, String)>,
+    /// `[workspace] symlink-targets` (VFS paths).
+    pub symlink_targets: Vec<String>,
 }
 
 /// Reads `flakelens.toml` at `root` and lays it over the editor settings.
@@ -445,8 +465,10 @@ pub fn load_settings(root: &Path, vfs_root: &str, editor: Option<&Config>) -> Lo
             let problem = (error.kind() != io::ErrorKind::NotFound).then(|| LoadProblem {
                 path: path.clone(),
                 message: format!("cannot read {SETTINGS_FILE}: {error}"),
+                kind: flakelens_db::ProblemKind::Unreadable,
             });
             return LoadedSettings {
+                symlink_targets: editor.symlink_targets.clone().unwrap_or_default(),
                 settings: editor.to_settings(Vec::new()),
                 problem,
                 file: None,
@@ -465,8 +487,10 @@ pub fn load_settings(root: &Path, vfs_root: &str, editor: Option<&Config>) -> Lo
             is_error: problem.is_error,
         })
         .collect();
+    let config = config.over(editor);
     LoadedSettings {
-        settings: config.over(editor).to_settings(problems),
+        symlink_targets: config.symlink_targets.clone().unwrap_or_default(),
+        settings: config.to_settings(problems),
         problem: None,
         file: Some((path, text)),
     }

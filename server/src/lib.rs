@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod load;
 pub mod lsp;
+pub mod upstream;
 
 /// Runs `f` on a thread with a stack large enough for parsing and the
 /// evaluator's depth limit, and returns its result.

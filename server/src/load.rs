@@ -10,7 +10,7 @@ use std::fs;
 use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 
-use flakelens_db::{LoadProblem, Settings};
+use flakelens_db::{LoadProblem, ProblemKind, Settings};
 
 /// Files larger than this are not loaded.
 pub const MAX_FILE_SIZE: u64 = 20 * 1024 * 1024;
@@ -53,9 +53,42 @@ pub fn find_root(path: &Path) -> io::Result<PathBuf> {
     Ok(start)
 }
 
+/// Bounds on the walk, so that no tree (a huge checkout, a generated
+/// directory) makes loading unbounded. A cut is reported as a `not-loaded`
+/// warning naming where the walk stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WalkLimits {
+    /// Directory entries looked at (files of every kind and directories).
+    pub max_entries: usize,
+    /// Directory levels below the root.
+    pub max_depth: usize,
+    /// Bytes of text loaded, summed over every file.
+    pub max_total_bytes: u64,
+}
+
+impl Default for WalkLimits {
+    fn default() -> WalkLimits {
+        // A whole nixpkgs checkout (about 60,000 entries, 200 MB of Nix,
+        // 20 levels) fits; a walk of a whole file system does not.
+        WalkLimits {
+            max_entries: 500_000,
+            max_depth: 64,
+            max_total_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// Directories never entered, whatever leads there: their entries are not
+/// files (and some never end).
+const PSEUDO_FILE_SYSTEMS: [&str; 3] = ["/proc", "/sys", "/dev"];
+
 /// Loads every `.nix` file below `root`, honouring `.gitignore` files (also
 /// outside git repositories) and skipping hidden entries, `.git`, `.direnv`
 /// and `result`/`result-*` symlinks (Nix build outputs).
+///
+/// Symlinks are followed only when their target lies inside the root (or
+/// inside a directory `flakelens.toml` lists in `[workspace] symlink-targets`);
+/// others are reported and not followed.
 pub fn load_workspace(root: &Path) -> io::Result<LoadedWorkspace> {
     load_workspace_with(root, None)
 }
@@ -65,11 +98,26 @@ pub fn load_workspace_with(
     root: &Path,
     editor: Option<&crate::config::Config>,
 ) -> io::Result<LoadedWorkspace> {
+    load_workspace_limited(root, editor, WalkLimits::default())
+}
+
+/// [`load_workspace_with`] with explicit walk limits.
+pub fn load_workspace_limited(
+    root: &Path,
+    editor: Option<&crate::config::Config>,
+    limits: WalkLimits,
+) -> io::Result<LoadedWorkspace> {
     let root = fs::canonicalize(root)?;
     if !root.is_dir() {
         return Err(io::Error::new(
             io::ErrorKind::NotADirectory,
             format!("{} is not a directory", root.display()),
+        ));
+    }
+    if is_pseudo_file_system(&root) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{} is not a source tree; not loaded", root.display()),
         ));
     }
     let vfs_root = vfs_path(&root);
@@ -81,7 +129,35 @@ pub fn load_workspace_with(
     let settings = loaded.settings;
     problems.extend(loaded.problem);
     files.extend(loaded.file);
+    // `[workspace] symlink-targets`, canonical (those that exist).
+    let symlink_targets: Vec<PathBuf> = loaded
+        .symlink_targets
+        .iter()
+        .filter_map(|target| fs::canonicalize(target).ok())
+        .filter(|target| !is_pseudo_file_system(target))
+        .collect();
 
+    // Problems found while deciding which entries to enter; `filter_entry`
+    // must be `Fn + Send + Sync`, hence the mutex.
+    let skipped = std::sync::Arc::new(std::sync::Mutex::new(Vec::<LoadProblem>::new()));
+    let filter = {
+        let skipped = skipped.clone();
+        let root = root.clone();
+        move |entry: &ignore::DirEntry| {
+            if is_excluded(entry.file_name(), entry.path_is_symlink()) {
+                return false;
+            }
+            match entry_verdict(entry, &root, &symlink_targets, limits) {
+                None => true,
+                Some(problem) => {
+                    if let Ok(mut skipped) = skipped.lock() {
+                        skipped.push(problem);
+                    }
+                    false
+                }
+            }
+        }
+    };
     let walker = ignore::WalkBuilder::new(&root)
         .standard_filters(true)
         .hidden(true)
@@ -89,33 +165,81 @@ pub fn load_workspace_with(
         .require_git(false)
         .follow_links(true)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|entry| !is_excluded(entry.file_name(), entry.path_is_symlink()))
+        .filter_entry(filter)
         .build();
 
+    let mut entries = 0usize;
+    let mut total_bytes = 0u64;
     for result in walker {
+        entries += 1;
+        if entries > limits.max_entries {
+            problems.push(LoadProblem {
+                path: vfs_root.clone(),
+                message: format!(
+                    "the walk stopped after {} entries (the limit); files after {} were not loaded",
+                    limits.max_entries,
+                    result
+                        .as_ref()
+                        .map_or_else(|_| vfs_root.clone(), |entry| vfs_path(entry.path()))
+                ),
+                kind: ProblemKind::Skipped,
+            });
+            break;
+        }
         match result {
             Ok(entry) => {
                 let is_file = entry.file_type().is_some_and(|ty| ty.is_file());
-                if is_file && is_data_file(entry.path()) {
+                let is_dir = entry.file_type().is_some_and(|ty| ty.is_dir());
+                if !is_file && !is_dir && has_nix_extension(entry.path()) {
+                    // A FIFO, socket or device named `.nix`: never opened
+                    // (opening a FIFO blocks).
+                    problems.push(LoadProblem {
+                        path: vfs_path(entry.path()),
+                        message: "not a regular file; skipped".to_string(),
+                        kind: ProblemKind::Unreadable,
+                    });
+                    continue;
+                }
+                let wanted =
+                    is_file && (is_data_file(entry.path()) || has_nix_extension(entry.path()));
+                if !wanted {
+                    continue;
+                }
+                let size = entry.metadata().map_or(0, |metadata| metadata.len());
+                if total_bytes.saturating_add(size.min(MAX_FILE_SIZE)) > limits.max_total_bytes {
+                    problems.push(LoadProblem {
+                        path: vfs_root.clone(),
+                        message: format!(
+                            "the walk stopped at {} MiB of files (the limit); {} and the files after it were not loaded",
+                            limits.max_total_bytes / (1024 * 1024),
+                            vfs_path(entry.path())
+                        ),
+                        kind: ProblemKind::Skipped,
+                    });
+                    break;
+                }
+                if is_data_file(entry.path()) {
                     // Data that Nix code may read (`fromTOML (readFile …)`):
                     // loaded when small and readable, silently skipped if not.
-                    let small = entry
-                        .metadata()
-                        .is_ok_and(|metadata| metadata.len() <= MAX_DATA_FILE_SIZE);
-                    if small {
+                    if size <= MAX_DATA_FILE_SIZE {
                         if let Ok(text) = read_nix_file(entry.path()) {
+                            total_bytes += text.len() as u64;
                             files.push((vfs_path(entry.path()), text));
                         }
                     }
                     continue;
                 }
-                if !is_file || !has_nix_extension(entry.path()) {
-                    continue;
-                }
                 let path = vfs_path(entry.path());
                 match read_nix_file(entry.path()) {
-                    Ok(text) => files.push((path, text)),
-                    Err(message) => problems.push(LoadProblem { path, message }),
+                    Ok(text) => {
+                        total_bytes += text.len() as u64;
+                        files.push((path, text));
+                    }
+                    Err(message) => problems.push(LoadProblem {
+                        path,
+                        message,
+                        kind: ProblemKind::Unreadable,
+                    }),
                 }
             }
             Err(err) => {
@@ -124,6 +248,9 @@ pub fn load_workspace_with(
                 }
             }
         }
+    }
+    if let Ok(mut skipped) = skipped.lock() {
+        problems.append(&mut skipped);
     }
 
     files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -137,6 +264,61 @@ pub fn load_workspace_with(
         problems,
         settings,
     })
+}
+
+/// Whether the walk may enter or read `entry`; `Some(problem)` when not.
+fn entry_verdict(
+    entry: &ignore::DirEntry,
+    root: &Path,
+    symlink_targets: &[PathBuf],
+    limits: WalkLimits,
+) -> Option<LoadProblem> {
+    let skipped = |message: String| {
+        Some(LoadProblem {
+            path: vfs_path(entry.path()),
+            message,
+            kind: ProblemKind::Skipped,
+        })
+    };
+    let is_dir = entry.file_type().is_some_and(|ty| ty.is_dir());
+    if is_dir && entry.depth() > limits.max_depth {
+        return skipped(format!(
+            "directory nested deeper than {} levels; not loaded",
+            limits.max_depth
+        ));
+    }
+    if entry.path_is_symlink() {
+        // A dangling link has no target: the walker reports it.
+        let target = fs::canonicalize(entry.path()).ok()?;
+        if is_pseudo_file_system(&target) {
+            return skipped(format!(
+                "symlink to {}, which is not a source tree; not followed",
+                target.display()
+            ));
+        }
+        let allowed = target.starts_with(root)
+            || symlink_targets
+                .iter()
+                .any(|allowed| target.starts_with(allowed));
+        if !allowed {
+            return skipped(format!(
+                "symlink to {}, outside the workspace; not followed (list the target in \
+                 flakelens.toml `[workspace] symlink-targets` to read it)",
+                target.display()
+            ));
+        }
+        return None;
+    }
+    if is_dir && is_pseudo_file_system(entry.path()) {
+        return skipped("not a source tree; not entered".to_string());
+    }
+    None
+}
+
+fn is_pseudo_file_system(path: &Path) -> bool {
+    PSEUDO_FILE_SYSTEMS
+        .iter()
+        .any(|pseudo| path.starts_with(pseudo))
 }
 
 /// Reads one Nix file the way [`load_workspace`] does: `Ok(text)` with
@@ -288,6 +470,7 @@ fn walk_error_problem(err: &ignore::Error, root: &Path, vfs_root: &str) -> Optio
                 vfs_path(child),
                 vfs_path(ancestor)
             ),
+            kind: ProblemKind::Skipped,
         });
     }
 
@@ -295,6 +478,7 @@ fn walk_error_problem(err: &ignore::Error, root: &Path, vfs_root: &str) -> Optio
         return Some(LoadProblem {
             path: vfs_root.to_string(),
             message: current.to_string(),
+            kind: ProblemKind::Unreadable,
         });
     };
     if is_skipped_by_name(path, root) {
@@ -309,6 +493,7 @@ fn walk_error_problem(err: &ignore::Error, root: &Path, vfs_root: &str) -> Optio
         return Some(LoadProblem {
             path: vfs_path(path),
             message: "broken symlink; skipped".to_string(),
+            kind: ProblemKind::Unreadable,
         });
     }
     let message = match current {
@@ -318,6 +503,7 @@ fn walk_error_problem(err: &ignore::Error, root: &Path, vfs_root: &str) -> Optio
     Some(LoadProblem {
         path: vfs_path(path),
         message,
+        kind: ProblemKind::Unreadable,
     })
 }
 
@@ -345,320 +531,4 @@ fn is_skipped_by_name(path: &Path, root: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-
-    /// A temporary directory removed on drop (also when a test fails).
-    struct TempDir {
-        path: PathBuf,
-    }
-
-    impl TempDir {
-        fn new(name: &str) -> TempDir {
-            static COUNTER: AtomicUsize = AtomicUsize::new(0);
-            let unique = format!(
-                "flakelens-load-{name}-{}-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::Relaxed),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_nanos())
-            );
-            let path = std::env::temp_dir().join(unique);
-            fs::create_dir_all(&path).unwrap();
-            TempDir {
-                path: fs::canonicalize(&path).unwrap(),
-            }
-        }
-
-        fn write(&self, relative: &str, contents: impl AsRef<[u8]>) {
-            let path = self.path.join(relative);
-            fs::create_dir_all(path.parent().unwrap()).unwrap();
-            fs::write(path, contents).unwrap();
-        }
-
-        fn vfs(&self, relative: &str) -> String {
-            format!("{}/{relative}", vfs_path(&self.path))
-        }
-    }
-
-    impl Drop for TempDir {
-        fn drop(&mut self) {
-            let _ = fs::remove_dir_all(&self.path);
-        }
-    }
-
-    fn file_paths(loaded: &LoadedWorkspace) -> Vec<String> {
-        loaded.files.iter().map(|(path, _)| path.clone()).collect()
-    }
-
-    fn text_of<'a>(loaded: &'a LoadedWorkspace, path: &str) -> &'a str {
-        loaded
-            .files
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, text)| text.as_str())
-            .unwrap()
-    }
-
-    #[test]
-    fn loads_nix_files_sorted_and_skips_others() {
-        let dir = TempDir::new("basic");
-        dir.write("flake.nix", "{ outputs = _: { }; }\n");
-        dir.write("b/default.nix", "1\n");
-        dir.write("a.nix", "2\n");
-        dir.write("README.md", "not nix\n");
-        dir.write("script.sh", "echo\n");
-        dir.write("nix/notnix.nixx", "3\n");
-        dir.write(".hidden/h.nix", "4\n");
-        dir.write(".h.nix", "5\n");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(loaded.root, vfs_path(&dir.path));
-        assert_eq!(
-            file_paths(&loaded),
-            vec![
-                dir.vfs("a.nix"),
-                dir.vfs("b/default.nix"),
-                dir.vfs("flake.nix")
-            ]
-        );
-        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-        assert_eq!(loaded.settings, Settings::default());
-    }
-
-    #[test]
-    fn gitignore_is_honoured_without_git_repo() {
-        let dir = TempDir::new("gitignore");
-        dir.write(".gitignore", "ignored/\ngenerated.nix\n");
-        dir.write("kept.nix", "1\n");
-        dir.write("generated.nix", "2\n");
-        dir.write("ignored/inner.nix", "3\n");
-        dir.write("sub/generated.nix", "4\n");
-        dir.write(".git/config.nix", "5\n");
-        dir.write(".direnv/flake-profile.nix", "6\n");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("kept.nix")]);
-        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-    }
-
-    #[test]
-    fn invalid_utf8_is_a_problem_and_others_still_load() {
-        let dir = TempDir::new("utf8");
-        dir.write("good.nix", "{ a = 1; }\n");
-        dir.write("bad.nix", b"{ a = \"\xff\"; }\n");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("good.nix")]);
-        assert_eq!(
-            loaded.problems,
-            vec![LoadProblem {
-                path: dir.vfs("bad.nix"),
-                message: "file is not valid UTF-8 (first invalid byte at offset 7); skipped"
-                    .to_string(),
-            }]
-        );
-        assert_eq!(
-            read_nix_file(&dir.path.join("bad.nix")),
-            Err(loaded.problems[0].message.clone())
-        );
-    }
-
-    #[test]
-    fn nul_byte_is_a_binary_problem() {
-        let dir = TempDir::new("nul");
-        dir.write("good.nix", "1\n");
-        dir.write("binary.nix", b"{ }\0\x01\x02");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("good.nix")]);
-        assert_eq!(
-            loaded.problems,
-            vec![LoadProblem {
-                path: dir.vfs("binary.nix"),
-                message: "binary file; skipped".to_string()
-            }]
-        );
-    }
-
-    #[test]
-    fn too_large_file_is_a_problem() {
-        let dir = TempDir::new("large");
-        let path = dir.path.join("huge.nix");
-        let file = fs::File::create(&path).unwrap();
-        file.set_len(MAX_FILE_SIZE + 1).unwrap(); // sparse; cheap
-        drop(file);
-        dir.write("small.nix", "1\n");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("small.nix")]);
-        assert_eq!(
-            loaded.problems,
-            vec![LoadProblem {
-                path: dir.vfs("huge.nix"),
-                message: "file is larger than 20 MiB; skipped".to_string()
-            }]
-        );
-    }
-
-    #[test]
-    fn crlf_is_normalised() {
-        let dir = TempDir::new("crlf");
-        dir.write("crlf.nix", "{\r\n  a = 1;\r\n}\r\n");
-        dir.write("cr.nix", "{\r  a = 1;\r}\r");
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(text_of(&loaded, &dir.vfs("crlf.nix")), "{\n  a = 1;\n}\n");
-        assert_eq!(text_of(&loaded, &dir.vfs("cr.nix")), "{\n  a = 1;\n}\n");
-        assert_eq!(
-            read_nix_file(&dir.path.join("crlf.nix")).unwrap(),
-            "{\n  a = 1;\n}\n"
-        );
-    }
-
-    #[test]
-    fn find_root_picks_ancestor_with_flake() {
-        let dir = TempDir::new("findroot");
-        dir.write("repo/flake.nix", "{ }\n");
-        dir.write("repo/modules/deep/x.nix", "1\n");
-        dir.write("plain/sub/y.nix", "2\n");
-
-        let repo = dir.path.join("repo");
-        assert_eq!(find_root(&repo.join("modules/deep")).unwrap(), repo);
-        assert_eq!(find_root(&repo.join("modules/deep/x.nix")).unwrap(), repo);
-        assert_eq!(find_root(&repo).unwrap(), repo);
-        assert_eq!(find_root(&repo.join("flake.nix")).unwrap(), repo);
-        // No flake.nix anywhere above (assuming the temp dir has none).
-        let plain = dir.path.join("plain/sub");
-        if !dir.path.ancestors().any(|a| a.join("flake.nix").is_file()) {
-            assert_eq!(find_root(&plain).unwrap(), plain);
-            assert_eq!(find_root(&plain.join("y.nix")).unwrap(), plain);
-        }
-        assert!(find_root(&dir.path.join("missing")).is_err());
-    }
-
-    #[test]
-    fn vfs_path_normalises() {
-        assert_eq!(vfs_path(Path::new("/a/./b/../c/")), "/a/c");
-        assert_eq!(vfs_path(Path::new("/")), "/");
-        assert_eq!(vfs_path(Path::new("/..")), "/");
-        let relative = vfs_path(Path::new("some/file.nix"));
-        assert!(
-            relative.starts_with('/') && relative.ends_with("/some/file.nix"),
-            "{relative}"
-        );
-    }
-
-    #[test]
-    fn load_workspace_rejects_missing_root_and_files() {
-        let dir = TempDir::new("missing");
-        dir.write("a.nix", "1\n");
-        assert!(load_workspace(&dir.path.join("nope")).is_err());
-        assert!(load_workspace(&dir.path.join("a.nix")).is_err());
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlink_loop_terminates_and_good_files_load() {
-        use std::os::unix::fs::symlink;
-
-        let dir = TempDir::new("loop");
-        dir.write("top.nix", "1\n");
-        dir.write("sub/inner.nix", "2\n");
-        symlink("..", dir.path.join("sub/loop")).unwrap();
-        symlink(".", dir.path.join("self")).unwrap();
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(
-            file_paths(&loaded),
-            vec![dir.vfs("sub/inner.nix"), dir.vfs("top.nix")]
-        );
-        for problem in &loaded.problems {
-            assert!(problem.message.starts_with("symlink loop"), "{problem:?}");
-        }
-        // walkdir (under `ignore`) detects both loops; check we report them.
-        let paths: Vec<&str> = loaded.problems.iter().map(|p| p.path.as_str()).collect();
-        assert_eq!(paths, vec![dir.vfs("self"), dir.vfs("sub/loop")]);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn symlinked_files_and_dirs_keep_in_tree_paths() {
-        use std::os::unix::fs::symlink;
-
-        let outside = TempDir::new("outside");
-        outside.write("lib/util.nix", "{ util = 1; }\n");
-        outside.write("single.nix", "{ single = 1; }\n");
-
-        let dir = TempDir::new("links");
-        symlink(outside.path.join("lib"), dir.path.join("lib")).unwrap();
-        symlink(outside.path.join("single.nix"), dir.path.join("linked.nix")).unwrap();
-        symlink(dir.path.join("missing.nix"), dir.path.join("dangling.nix")).unwrap();
-        symlink(dir.path.join("missing"), dir.path.join("dangling-dir")).unwrap();
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(
-            file_paths(&loaded),
-            vec![dir.vfs("lib/util.nix"), dir.vfs("linked.nix")]
-        );
-        assert_eq!(
-            loaded.problems,
-            vec![LoadProblem {
-                path: dir.vfs("dangling.nix"),
-                message: "broken symlink; skipped".to_string()
-            }]
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn result_symlinks_are_skipped() {
-        use std::os::unix::fs::symlink;
-
-        let store = TempDir::new("store");
-        store.write("out/share/thing.nix", "1\n");
-
-        let dir = TempDir::new("result");
-        dir.write("flake.nix", "{ }\n");
-        // A real directory called `result` is ordinary source.
-        dir.write("src/result/keep.nix", "2\n");
-        symlink(store.path.join("out"), dir.path.join("result")).unwrap();
-        symlink(store.path.join("out"), dir.path.join("result-dev")).unwrap();
-        symlink(store.path.join("gone"), dir.path.join("result-man")).unwrap();
-
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(
-            file_paths(&loaded),
-            vec![dir.vfs("flake.nix"), dir.vfs("src/result/keep.nix")]
-        );
-        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn unreadable_file_is_a_problem() {
-        // Permissions do not stop root (CI runs as root); a FIFO is
-        // unreadable for everyone, and opening one must not block.
-        let dir = TempDir::new("unreadable");
-        dir.write("open.nix", "2\n");
-        let fifo = dir.path.join("pipe.nix");
-        let made = std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap();
-        assert!(made.success());
-        assert_eq!(
-            read_nix_file(&fifo),
-            Err("not a regular file; skipped".to_string())
-        );
-        assert_eq!(
-            read_nix_file(&dir.path.join("missing.nix"))
-                .map_err(|e| e.starts_with("cannot read file: ")),
-            Err(true)
-        );
-        let loaded = load_workspace(&dir.path).unwrap();
-        assert_eq!(file_paths(&loaded), vec![dir.vfs("open.nix")]);
-    }
-}
+mod tests;

@@ -227,3 +227,64 @@ fn options_and_hosts_listings() {
     let (code, _, stderr) = flakelens(&["options", "--host", "nope", fixture.to_str().unwrap()]);
     assert_eq!(code, 2, "{stderr}");
 }
+
+/// Runs flakelens, failing the test if it has not finished in 60 s (a hang
+/// detector, not a timing test: a correct run takes well under a second).
+fn flakelens_bounded(args: &[&str]) -> (i32, String, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flakelens"))
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("flakelens runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while child.try_wait().unwrap().is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("flakelens {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let output = child.wait_with_output().unwrap();
+    (
+        output.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_out_of_the_repo_are_not_walked_and_imports_through_them_stay_silent() {
+    use std::os::unix::fs::symlink;
+
+    let scratch = poglets("escape");
+    symlink("/", scratch.path("slash")).unwrap();
+    symlink("..", scratch.path("up")).unwrap();
+    symlink(".", scratch.path("hosts/loop")).unwrap();
+    // An import through a link that is not followed is unknown, not missing.
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "../modules/common.nix",
+        "../modules/common.nix\n    ../../slash/etc/nixos/extra.nix",
+    );
+    let (code, stdout, stderr) = flakelens_bounded(&["check", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(!stdout.contains("missing-import"), "{stdout}");
+    for link in ["slash", "up"] {
+        assert!(
+            stdout.contains("warning[not-loaded]: symlink to ")
+                && stdout.contains(&format!("--> {link}")),
+            "{link}: {stdout}"
+        );
+    }
+    assert!(
+        stdout.contains("outside the workspace; not followed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("symlink loop"), "{stdout}");
+    let (code, _, _) =
+        flakelens_bounded(&["check", "--deny-warnings", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1);
+}

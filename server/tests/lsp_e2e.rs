@@ -582,6 +582,53 @@ fn lsp_package_definition_completion_and_hover() {
     client.shutdown_and_exit();
 }
 
+/// The first diagnostics published for `uri` (earlier ones for other files
+/// are kept for later calls).
+fn first_publication(client: &mut Client, uri: &str) -> Vec<Value> {
+    client.diagnostics(uri, "a first publication", |_| true)
+}
+
+#[test]
+fn lsp_open_right_after_initialized_publishes_only_loaded_results() {
+    let dir = TempDir::copy_of("poglets");
+    let neptune = "hosts/neptune/configuration.nix";
+    let venus = "hosts/venus/configuration.nix";
+    // A true error in one host; the other is clean but imports files that
+    // a half-loaded workspace does not have yet.
+    dir.edit(neptune, "port = 8420;", "port = \"8420\";");
+    // Enough files that the load takes longer than the first publication.
+    for i in 0..3000 {
+        let path = dir.path(&format!("generated/m{i}.nix"));
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(
+            path,
+            format!("{{ lib, ... }}: {{ options.g{i} = lib.mkOption {{ }}; }}\n"),
+        )
+        .unwrap();
+    }
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    // No wait: open both at once, as editors do.
+    client.open(&dir.uri(venus), &dir.read(venus));
+    client.open(&dir.uri(neptune), &dir.read(neptune));
+
+    let first = first_publication(&mut client, &dir.uri(venus));
+    assert!(
+        first.is_empty(),
+        "false diagnostics before the load: {first:?}"
+    );
+    let first = first_publication(&mut client, &dir.uri(neptune));
+    assert_eq!(
+        first
+            .iter()
+            .map(|d| d["code"].as_str().unwrap())
+            .collect::<Vec<_>>(),
+        vec!["type-mismatch"],
+        "{first:?}"
+    );
+    client.shutdown_and_exit();
+}
+
 /// Completion with an empty prefix at the start of a key (`|port = 8420;`,
 /// and a new indented line) as kak-lsp 15 consumes it: it takes an item's
 /// `textEdit` only when the range ends at the cursor on the cursor's line,

@@ -5,6 +5,7 @@ pub mod packages;
 mod render;
 pub(crate) mod rules;
 mod scope;
+mod upstream;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,8 @@ pub enum Command {
         /// Exit with 1 on warnings too.
         #[arg(long)]
         deny_warnings: bool,
+        #[command(flatten)]
+        upstream: upstream::UpstreamArgs,
         /// Report every diagnostic of the workspaces, even when files are given.
         #[arg(long)]
         all: bool,
@@ -59,6 +62,17 @@ pub enum Command {
         host: Option<String>,
         #[arg(long)]
         json: bool,
+        /// Only the upstream trees' options (nixpkgs, home-manager, nix-darwin).
+        #[arg(long)]
+        upstream_only: bool,
+        #[command(flatten)]
+        upstream: upstream::UpstreamArgs,
+    },
+    /// Say which upstream module trees were found, how, and what they gave.
+    Doctor {
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        upstream: upstream::UpstreamArgs,
     },
     /// List the hosts of the flake and their module closures.
     Hosts {
@@ -166,7 +180,10 @@ struct Loaded {
     only: Option<Vec<String>>,
 }
 
-fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
+fn load_workspaces(
+    paths: &[PathBuf],
+    upstream_args: &upstream::UpstreamArgs,
+) -> Result<Vec<Loaded>, String> {
     let paths: Vec<PathBuf> = if paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -197,6 +214,12 @@ fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
             workspace.problems,
             workspace.settings,
         );
+        let trees = upstream::load(&root, upstream_args);
+        host.set_upstream(
+            trees.index(flakelens_analysis::upstream::UpstreamKind::Nixos),
+            trees.index(flakelens_analysis::upstream::UpstreamKind::Home),
+            trees.index(flakelens_analysis::upstream::UpstreamKind::Darwin),
+        );
         loaded.push((
             root,
             Loaded {
@@ -209,8 +232,15 @@ fn load_workspaces(paths: &[PathBuf]) -> Result<Vec<Loaded>, String> {
 }
 
 fn single_workspace(path: Option<PathBuf>) -> Result<AnalysisHost, String> {
+    single_workspace_with(path, &upstream::UpstreamArgs::default())
+}
+
+fn single_workspace_with(
+    path: Option<PathBuf>,
+    upstream_args: &upstream::UpstreamArgs,
+) -> Result<AnalysisHost, String> {
     let paths: Vec<PathBuf> = path.into_iter().collect();
-    let mut loaded = load_workspaces(&paths)?;
+    let mut loaded = load_workspaces(&paths, upstream_args)?;
     Ok(loaded.remove(0).host)
 }
 
@@ -224,11 +254,12 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
             paths,
             format,
             deny_warnings,
+            upstream,
             all,
             quiet,
             color,
         } => {
-            let workspaces = load_workspaces(&paths)?;
+            let workspaces = load_workspaces(&paths, &upstream)?;
             let mut report = render::Report::default();
             for workspace in &workspaces {
                 let analysis = workspace.host.analysis();
@@ -272,13 +303,51 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
                 ExitCode::SUCCESS
             })
         }
-        Command::Options { path, host, json } => {
-            let workspace = single_workspace(path)?;
+        Command::Options {
+            path,
+            host,
+            json,
+            upstream_only,
+            upstream,
+        } => {
+            if upstream_only {
+                let root = load::find_root(&path.clone().unwrap_or_else(|| PathBuf::from(".")))
+                    .map_err(|error| error.to_string())?;
+                let trees = upstream::load(&root, &upstream);
+                let entries: Vec<serde_json::Value> = trees
+                    .trees
+                    .iter()
+                    .flat_map(|tree| upstream::option_entries(&tree.index))
+                    .collect();
+                if json {
+                    let out = serde_json::json!({ "options": entries });
+                    println!("{}", serde_json::to_string(&out).unwrap_or_default());
+                } else {
+                    for entry in &entries {
+                        println!(
+                            "{}\n  type: {}\n  declared at: {}",
+                            entry["path"].as_str().unwrap_or_default(),
+                            entry["type"].as_str().unwrap_or_default(),
+                            entry["declaredAt"].as_str().unwrap_or_default()
+                        );
+                    }
+                    println!("{} options", entries.len());
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            let workspace = single_workspace_with(path, &upstream)?;
             let analysis = workspace.analysis();
             let Some(options) = cancelled(analysis.options(host.as_deref()))? else {
                 return Err(format!("no host named {}", host.unwrap_or_default()));
             };
             render::print_options(&analysis, &options, json);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Doctor { path, upstream } => {
+            let root = load::find_root(&path.unwrap_or_else(|| PathBuf::from(".")))
+                .map_err(|error| error.to_string())?;
+            let trees = upstream::load(&root, &upstream);
+            upstream::print_doctor(&root, &trees);
             Ok(ExitCode::SUCCESS)
         }
         Command::Hosts { path, json } => {

@@ -32,7 +32,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         code: "unreadable-file",
         short: "A file could not be loaded.",
-        full: "A .nix file (or flakelens.toml) could not be loaded: not UTF-8, binary, larger than 20 MiB, unreadable, a broken symlink or a symlink loop.",
+        full: "A .nix file (or flakelens.toml) could not be loaded: not UTF-8, binary, larger than 20 MiB, unreadable, or a broken symlink.",
         default_level: "error",
     },
     Rule {
@@ -93,6 +93,12 @@ pub const RULES: &[Rule] = &[
         code: "unused-suppression",
         short: "A `# flakelens: ignore` comment suppresses nothing.",
         full: "A `# flakelens: ignore` or `# flakelens: ignore[code]` comment has no diagnostic of that code on its line or the next one.",
+        default_level: "warning",
+    },
+    Rule {
+        code: "not-loaded",
+        short: "Something was not read on purpose.",
+        full: "The walk did not read something on purpose: a symlink leading outside the workspace (or into /proc, /sys, /dev), a symlink loop, a directory nested too deep, or a walk that reached its limit. Imports below it are unknown, not missing.",
         default_level: "warning",
     },
 ];

@@ -8,9 +8,14 @@
 mod convert;
 mod ext;
 mod features;
+mod framing;
 mod from_proto;
 mod server;
 mod to_proto;
+
+/// Largest message accepted from the client (a 50 MB file opened whole
+/// still fits).
+const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
 
 use std::process::ExitCode;
 
@@ -38,6 +43,7 @@ pub fn run_stdio() -> ExitCode {
         }
     };
     let (stdin, eof) = EofReader::new(tokio::io::stdin());
+    let stdin = framing::Framing::new(stdin);
     let clean = runtime.block_on(async move {
         tokio::select! {
             clean = server::serve(stdin, tokio::io::stdout()) => clean,

@@ -50,6 +50,9 @@ pub struct Backend {
     ready: tokio::sync::watch::Sender<bool>,
 }
 
+/// Messages handled at once (requests waiting for analysis included).
+const MAX_IN_FLIGHT: usize = 256;
+
 /// Serves one session. Returns `false` when the client sent `exit`
 /// without `shutdown` first (the process then exits with status 1).
 pub async fn serve<I, O>(stdin: I, stdout: O) -> bool
@@ -74,6 +77,7 @@ where
             load_ticket: 0,
         })),
     })
+    .custom_method(super::framing::MALFORMED_METHOD, Backend::malformed)
     .custom_method(ext::HOSTS_FOR_FILE, Backend::hosts_for_file)
     .finish();
     let shutdown = Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -83,8 +87,13 @@ where
         shutdown: shutdown.clone(),
         exit: exit.clone(),
     };
+    // tower-lsp handles at most `concurrency_level` messages at once and
+    // stops reading beyond that: with its default of 4, four slow requests
+    // held up every `didChange` and `$/cancelRequest` behind them. Requests
+    // wait on the blocking pool, so many in flight cost little.
+    let server = Server::new(stdin, stdout, socket).concurrency_level(MAX_IN_FLIGHT);
     tokio::select! {
-        _ = Server::new(stdin, stdout, socket).serve(service) => true,
+        _ = server.serve(service) => true,
         _ = exit.notified() => shutdown.load(std::sync::atomic::Ordering::SeqCst),
     }
 }
@@ -152,6 +161,11 @@ fn content_modified() -> Error {
 }
 
 impl Backend {
+    /// Answers a message the framing guard could not pass on.
+    async fn malformed(&self, params: super::framing::MalformedParams) -> Result<()> {
+        Err(params.error())
+    }
+
     /// Runs a read on a snapshot, off the async runtime. Panics become an
     /// error response; cancellation becomes ContentModified.
     async fn read<T: Send + 'static>(
@@ -162,10 +176,15 @@ impl Backend {
             let state = lock(&self.state);
             (state.host.analysis(), state.encoding)
         };
+        // Dropped when the request is cancelled (`$/cancelRequest` drops
+        // this future): the analysis unwinds at its next check, freeing
+        // its thread and its snapshot (a write waits for every snapshot).
+        let cancel = super::framing::CancelOnDrop::new(analysis.cancel_handle());
         let result = tokio::task::spawn_blocking(move || {
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&analysis, encoding)))
         })
         .await;
+        cancel.disarm();
         match result {
             Ok(Ok(Ok(value))) => Ok(value),
             Ok(Ok(Err(_cancelled))) => Err(content_modified()),
@@ -228,7 +247,14 @@ impl Backend {
     }
 
     /// Publishes diagnostics for every file that has (or had) some.
+    ///
+    /// Nothing is published before the initial load ends: a file opened
+    /// earlier would be analysed without its imports (and against a root
+    /// of `/`). The load publishes for every open file when it is done.
     async fn publish_all(&self) {
+        if !*self.ready.borrow() {
+            return;
+        }
         let generation = lock(&self.state).generation;
         let result = self
             .read(move |analysis, encoding| {
@@ -417,6 +443,45 @@ impl Backend {
         self.ready.send_replace(true);
         let _ = done.send(());
         self.publish_all().await;
+        self.load_upstream().await;
+    }
+
+    /// Finds and indexes nixpkgs/home-manager/nix-darwin (from the cache
+    /// when valid), then republishes; says once why a pinned tree is absent.
+    async fn load_upstream(&self) {
+        let (root, explicit) = {
+            let state = lock(&self.state);
+            let paths = state.host.analysis().upstream_paths();
+            (
+                state.host.root(),
+                crate::upstream::explicit_from_settings(&paths, "settings [upstream]"),
+            )
+        };
+        let upstream = tokio::task::spawn_blocking(move || {
+            crate::upstream::load(Some(std::path::Path::new(&root)), explicit)
+        })
+        .await;
+        let Ok(upstream) = upstream else {
+            return;
+        };
+        if !upstream.trees.is_empty() {
+            use flakelens_analysis::upstream::UpstreamKind;
+            let mut state = lock(&self.state);
+            state.generation += 1;
+            state.host.set_upstream(
+                upstream.index(UpstreamKind::Nixos),
+                upstream.index(UpstreamKind::Home),
+                upstream.index(UpstreamKind::Darwin),
+            );
+        }
+        for note in &upstream.located.notes {
+            self.client
+                .show_message(MessageType::INFO, format!("flakelens: {}", note.message))
+                .await;
+        }
+        if !upstream.trees.is_empty() {
+            self.publish_all().await;
+        }
     }
 }
 

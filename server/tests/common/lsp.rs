@@ -121,17 +121,20 @@ impl Client {
 
     /// The response to request `id` (the whole message: result or error).
     pub fn response(&mut self, id: i64) -> Value {
+        // Responses may come in any order: keep the others for later.
+        let answered = |m: &Value| m.get("id") == Some(&json!(id)) && m.get("method").is_none();
+        if let Some(index) = self.notifications.iter().position(answered) {
+            return self.notifications.remove(index);
+        }
         let deadline = Instant::now() + TIMEOUT;
         loop {
             let message = self
                 .next(deadline)
                 .unwrap_or_else(|| panic!("no response to request {id} within {TIMEOUT:?}"));
-            if message.get("id") == Some(&json!(id)) {
+            if answered(&message) {
                 return message;
             }
-            if message.get("method").is_some() {
-                self.notifications.push(message);
-            }
+            self.notifications.push(message);
         }
     }
 
@@ -158,9 +161,8 @@ impl Client {
             if predicate(&message) {
                 return message;
             }
-            if message.get("method").is_some() {
-                self.notifications.push(message);
-            }
+            // Responses too: a request may be answered while we wait.
+            self.notifications.push(message);
         }
     }
 

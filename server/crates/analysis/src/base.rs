@@ -78,3 +78,49 @@ impl HostKind {
         }
     }
 }
+
+/// Which module tree an index comes from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+pub enum UpstreamKind {
+    /// nixpkgs' `nixos/modules`.
+    Nixos,
+    /// home-manager's `modules`.
+    Home,
+    /// nix-darwin's `modules`.
+    Darwin,
+}
+
+impl UpstreamKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            UpstreamKind::Nixos => "nixpkgs",
+            UpstreamKind::Home => "home-manager",
+            UpstreamKind::Darwin => "nix-darwin",
+        }
+    }
+
+    /// The module list that roots the tree, relative to its top.
+    pub fn root_file(self) -> &'static str {
+        match self {
+            UpstreamKind::Nixos => "nixos/modules/module-list.nix",
+            UpstreamKind::Home => "modules/modules.nix",
+            UpstreamKind::Darwin => "modules/module-list.nix",
+        }
+    }
+}
+
+/// Where an upstream option is declared.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct UpstreamSite {
+    pub tree: UpstreamKind,
+    /// The tree's root directory (as indexed).
+    pub root: std::sync::Arc<str>,
+    /// Relative to `root`.
+    pub file: String,
+    /// 1-based.
+    pub line: u32,
+    /// 1-based, in characters.
+    pub column: u32,
+}

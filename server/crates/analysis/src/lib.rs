@@ -18,6 +18,7 @@ pub mod known;
 pub mod module;
 pub mod options;
 pub mod packages;
+pub mod upstream;
 
 pub use base::*;
 pub use known::flake;

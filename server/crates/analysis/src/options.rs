@@ -7,8 +7,12 @@ use flakelens_db::{Db, SourceFile};
 
 use crate::hosts::module_declarations;
 use crate::hosts::{host_closure, HostKey};
+use crate::module::DeclMeta;
 use crate::module::{DeclKind, Declaration, ModuleSummary};
 use crate::types::TypeData;
+use crate::upstream::{
+    path_from, upstream_index, KindRepr, UpstreamIndex, UpstreamKind, UpstreamSite,
+};
 use crate::{OptionPath, Segment};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
@@ -126,6 +130,24 @@ impl OptionIndex {
         }
     }
 
+    /// Adds every declaration of another index (an upstream tree's).
+    pub fn merge_upstream(&mut self, other: &OptionIndex) {
+        self.merge(other);
+    }
+
+    /// Adds an upstream tree's declarations and open namespaces.
+    pub fn add_upstream(&mut self, declarations: &[Declaration], open: &[OptionPath]) {
+        for path in open {
+            self.root.node_mut(path).open = true;
+        }
+        for decl in declarations {
+            let node = self.root.node_mut(&decl.path);
+            if !node.decls.contains(decl) {
+                node.decls.push(decl.clone());
+            }
+        }
+    }
+
     /// Adds one summary's own declarations (not its inline imports).
     pub fn add_summary_declarations(&mut self, summary: &ModuleSummary) {
         self.add(&summary.declarations, &summary.open, summary.unknown);
@@ -174,6 +196,10 @@ pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex>
     for summary in &closure.inline {
         index.add(&summary.declarations, &summary.open, summary.unknown);
     }
+    let tree = crate::upstream::tree_for_host(*key.kind(db));
+    if let Some(upstream) = upstream_options(db, tree) {
+        index.merge(upstream);
+    }
     Arc::new(index)
 }
 
@@ -219,4 +245,91 @@ pub fn module_files(db: &dyn Db) -> Vec<SourceFile> {
         .copied()
         .filter(|file| Some(*file) != flake && file.path(db).ends_with(".nix"))
         .collect()
+}
+
+/// An upstream index as declarations in an option trie.
+pub fn upstream_trie(index: &UpstreamIndex) -> OptionIndex {
+    let this = index;
+    let root: Arc<str> = this.root.as_str().into();
+    let mut declarations = Vec::with_capacity(this.options.len());
+    for option in &this.options {
+        let kind = match option.kind {
+            KindRepr::Option => DeclKind::Option,
+            KindRepr::Enable => DeclKind::EnableOption,
+            KindRepr::Package => DeclKind::PackageOption,
+            KindRepr::Alias => DeclKind::Alias,
+            KindRepr::Removed => DeclKind::Removed,
+        };
+        declarations.push(Declaration {
+            path: path_from(&option.path),
+            kind,
+            ty: option.ty.to_type(),
+            default: option.default.clone(),
+            description: option.description.clone(),
+            example: option.example.clone(),
+            alias_of: option
+                .alias_of
+                .as_ref()
+                .filter(|_| option.typed_alias)
+                .map(|to| path_from(to)),
+            decl: None,
+            key: None,
+            path_range: None,
+            meta: DeclMeta {
+                read_only: option.read_only,
+                internal: option.internal,
+                hidden: !option.visible,
+                warns: option.warns,
+                removed_message: option.removed_message.clone(),
+                upstream: Some(Arc::new(UpstreamSite {
+                    tree: this.kind,
+                    root: root.clone(),
+                    file: option.file.clone(),
+                    line: option.line,
+                    column: option.column,
+                })),
+            },
+        });
+        if let (Some(to), false) = (&option.alias_of, option.typed_alias) {
+            // Untyped aliases still name their target for messages.
+            if let Some(last) = declarations.last_mut() {
+                last.description.get_or_insert_with(|| {
+                    format!("Renamed to `{}`.", crate::display_path(&path_from(to)))
+                });
+            }
+        }
+    }
+    let open: Vec<_> = this.open.iter().map(|path| path_from(path)).collect();
+    let mut index = OptionIndex::default();
+    index.add_upstream(&declarations, &open);
+    index
+}
+
+/// One tree's options as a trie, built once per index.
+pub fn upstream_options(db: &dyn Db, kind: UpstreamKind) -> Option<&Arc<OptionIndex>> {
+    match kind {
+        UpstreamKind::Nixos => nixos_options(db),
+        UpstreamKind::Home => home_options(db),
+        UpstreamKind::Darwin => darwin_options(db),
+    }
+    .as_ref()
+}
+
+fn trie_of(db: &dyn Db, kind: UpstreamKind) -> Option<Arc<OptionIndex>> {
+    upstream_index(db, kind).map(|index| Arc::new(upstream_trie(index)))
+}
+
+#[salsa::tracked(returns(ref))]
+fn nixos_options(db: &dyn Db) -> Option<Arc<OptionIndex>> {
+    trie_of(db, UpstreamKind::Nixos)
+}
+
+#[salsa::tracked(returns(ref))]
+fn home_options(db: &dyn Db) -> Option<Arc<OptionIndex>> {
+    trie_of(db, UpstreamKind::Home)
+}
+
+#[salsa::tracked(returns(ref))]
+fn darwin_options(db: &dyn Db) -> Option<Arc<OptionIndex>> {
+    trie_of(db, UpstreamKind::Darwin)
 }

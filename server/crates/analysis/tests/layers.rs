@@ -17,6 +17,7 @@ const LAYERS: &[(&str, u32)] = &[
     ("hosts", 3),
     ("options", 3),
     ("packages", 3),
+    ("upstream", 3),
     ("diagnostics", 4),
 ];
 

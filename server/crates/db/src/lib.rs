@@ -29,6 +29,30 @@ pub struct SourceFile {
 pub struct LoadProblem {
     pub path: String,
     pub message: String,
+    pub kind: ProblemKind,
+}
+
+/// Why something at a path was not loaded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum ProblemKind {
+    /// A file that should have been read could not be (an error).
+    #[default]
+    Unreadable,
+    /// The walk did not go there on purpose: a symlink leaving the
+    /// workspace, a walk limit (a warning; what lies there is unknown).
+    Skipped,
+}
+
+/// Whether `path` is, or lies below, a path that was not loaded: what is
+/// there is unknown, so nothing may be said about its absence.
+pub fn not_loaded(db: &dyn Db, path: &str) -> bool {
+    db.workspace().problems(db).iter().any(|problem| {
+        path == problem.path
+            || problem.path == "/"
+            || path
+                .strip_prefix(problem.path.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+    })
 }
 
 /// User settings read from `flakelens.toml` (plain data; the edge parses it).

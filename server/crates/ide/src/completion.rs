@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use flakelens_analysis::module::DeclKind;
 use flakelens_analysis::module::DefKind;
 use flakelens_analysis::options::{OptionIndex, Trie};
 use flakelens_analysis::types::TypeData;
@@ -54,7 +55,8 @@ pub(crate) fn completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<Comp
         return Vec::new();
     };
     let text = cx.file.text(db).clone();
-    let Some(context) = syntax_nav::completion_context(&text, offset, cx.is_flake) else {
+    let Some(context) = syntax_nav::completion_context_in(&cx.root, &text, offset, cx.is_flake)
+    else {
         return Vec::new();
     };
     let indexes = scope::indexes_at(db, cx.file, offset);
@@ -98,10 +100,29 @@ fn segment_items(
             if items.contains_key(name) || !fuzzy(partial, name) {
                 continue;
             }
+            let shown = match child.declaration() {
+                Some(decl) => offered(decl),
+                None => {
+                    let mut below = Vec::new();
+                    child.walk(&mut Vec::new(), &mut below);
+                    below.iter().any(|(_, decl)| offered(decl))
+                }
+            };
+            if !shown {
+                continue;
+            }
             items.insert(name.clone(), item(db, name, segment, child, replace));
         }
     }
     items.into_values().collect()
+}
+
+/// Internal, invisible, removed and renamed options are not offered.
+fn offered(decl: &flakelens_analysis::module::Declaration) -> bool {
+    !(decl.meta.internal
+        || decl.meta.hidden
+        || decl.meta.warns
+        || (decl.meta.upstream.is_some() && decl.kind == DeclKind::Removed))
 }
 
 fn item(
@@ -209,23 +230,36 @@ fn literal_values(ty: &TypeData, out: &mut Vec<String>) {
 /// Completions at `offset`: options (and values) first; where there are
 /// none, the repo's packages (`pkgs.`, `self.packages.${system}.`).
 pub(crate) fn completions_at(db: &dyn Db, path: &str, offset: TextSize) -> Vec<CompletionItem> {
-    // A Nix expression position is recognised on the cached tree; unless it
-    // follows `key =` (where option values come first) the option and
-    // package completions, which reparse the file, are skipped.
+    // A Nix expression position is recognised on the cached tree, where
+    // option keys and packages cannot be; directly after `key =` the
+    // option's values come first.
     let lang = file_ctx(db, path).and_then(|cx| {
         let text = cx.file.text(db).clone();
         crate::lang::context(&text, &cx.root, offset).map(|lang| (cx.root, lang))
     });
     if let Some((root, lang)) = &lang {
-        if !matches!(
-            lang,
-            crate::lang::LangContext::Scope {
-                after_assign: true,
-                ..
+        if let crate::lang::LangContext::Scope {
+            after_assign: true, ..
+        } = lang
+        {
+            // Directly after `key =`: the option's values, if it has some.
+            if let Some(cx) = file_ctx(db, path) {
+                let text = cx.file.text(db).clone();
+                if let Some(CompletionContext::Value {
+                    path: option,
+                    partial,
+                    replace,
+                }) = syntax_nav::value_context(root, &text, offset, cx.is_flake)
+                {
+                    let indexes = scope::indexes_at(db, cx.file, offset);
+                    let items = value_items(&indexes, &option, &partial, replace);
+                    if !items.is_empty() {
+                        return items;
+                    }
+                }
             }
-        ) {
-            return crate::lang::completions(root, offset, lang);
         }
+        return crate::lang::completions(root, offset, lang);
     }
     let items = completions(db, path, offset);
     if !items.is_empty() {

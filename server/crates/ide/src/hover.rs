@@ -120,7 +120,13 @@ pub(crate) fn option_markdown(db: &dyn Db, decl: &Declaration) -> String {
     if let Some(description) = &decl.description {
         out.push_str(&format!("\n\n{}", description.trim()));
     }
-    if let Some(range) = decl.key.or(decl.decl) {
+    if let Some(site) = &decl.meta.upstream {
+        out.push_str(&format!(
+            "\n\n*Declared in* `{}` ({})",
+            format_args!("{}:{}", site.file, site.line),
+            site.tree.name()
+        ));
+    } else if let Some(range) = decl.key.or(decl.decl) {
         out.push_str(&format!(
             "\n\n*Declared in* `{}`",
             scope::file_line(db, range)

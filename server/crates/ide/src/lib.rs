@@ -22,12 +22,13 @@ pub mod references;
 pub mod rename;
 pub mod scope;
 pub mod symbols;
+mod upstream;
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use flakelens_analysis::diagnostics::{self as check, codes};
-use flakelens_db::{paths, Db, LoadProblem, RootDatabase, Settings, SourceFile};
+use flakelens_db::{paths, Db, LoadProblem, ProblemKind, RootDatabase, Settings, SourceFile};
 use flakelens_syntax::{normalize_newlines, LineIndex, TextRange};
 use salsa::Setter;
 
@@ -183,7 +184,24 @@ pub struct Analysis {
     db: RootDatabase,
 }
 
+/// Cancels the reads running on one snapshot (their queries unwind and
+/// answer `Err(Cancelled)`), for a request the client gave up on.
+#[derive(Clone, Debug)]
+pub struct CancelHandle(salsa::CancellationToken);
+
+impl CancelHandle {
+    pub fn cancel(&self) {
+        self.0.cancel();
+    }
+}
+
 impl Analysis {
+    /// A handle that cancels what runs on this snapshot.
+    pub fn cancel_handle(&self) -> CancelHandle {
+        use salsa::Database;
+        CancelHandle(self.db.cancellation_token())
+    }
+
     fn with_db<T>(&self, f: impl FnOnce(&RootDatabase) -> T) -> Cancellable<T> {
         salsa::Cancelled::catch(AssertUnwindSafe(|| f(&self.db)))
     }
@@ -271,10 +289,14 @@ fn raw_file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for problem in db.workspace().problems(db).iter() {
         if problem.path == path {
+            let (severity, code) = match problem.kind {
+                ProblemKind::Unreadable => (Severity::Error, codes::UNREADABLE_FILE),
+                ProblemKind::Skipped => (Severity::Warning, codes::NOT_LOADED),
+            };
             out.push(Diagnostic {
                 range: TextRange::empty(0.into()),
-                severity: Severity::Error,
-                code: codes::UNREADABLE_FILE,
+                severity,
+                code,
                 message: problem.message.clone(),
                 related: Vec::new(),
                 fixes: Vec::new(),

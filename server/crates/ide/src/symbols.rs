@@ -57,9 +57,24 @@ pub(crate) fn document_symbols(db: &dyn Db, path: &str) -> Vec<DocumentSymbol> {
     };
     let mut out = Vec::new();
     if let Some(expr) = cx.root.children().next() {
-        collect(&expr, cx.is_flake, 0, &mut out);
+        let mut walk = Walk {
+            db,
+            seen: 0,
+            is_flake: cx.is_flake,
+            cache: syntax_nav::ExplicitCache::default(),
+        };
+        walk.collect(&expr, 0, &mut out);
     }
     out
+}
+
+/// One outline walk: linear in the file (see [`syntax_nav::ExplicitCache`]).
+struct Walk<'db> {
+    db: &'db dyn Db,
+    /// Attributes seen, to check for cancellation now and then.
+    seen: u32,
+    is_flake: bool,
+    cache: syntax_nav::ExplicitCache,
 }
 
 fn is_option_call(value: &SyntaxNode) -> bool {
@@ -96,110 +111,117 @@ fn is_option_call(value: &SyntaxNode) -> bool {
         || name.starts_with("mkBoolOpt")
 }
 
-/// Symbols of an expression: attrsets' attributes, let bindings, through
-/// function bodies, calls and lists.
-fn collect(node: &SyntaxNode, is_flake: bool, depth: u32, out: &mut Vec<DocumentSymbol>) {
-    if depth > MAX_SYMBOL_DEPTH {
-        return;
-    }
-    match node.kind() {
-        SyntaxKind::NODE_ATTR_SET => {
-            let Some(set) = ast::AttrSet::cast(node.clone()) else {
-                return;
-            };
-            let rec = set.rec_token().is_some();
-            for apv in set.attrpath_values() {
-                if let Some(symbol) = attr_symbol(&apv, is_flake, depth, rec) {
-                    out.push(symbol);
-                }
-            }
+impl Walk<'_> {
+    /// Symbols of an expression: attrsets' attributes, let bindings, through
+    /// function bodies, calls and lists.
+    fn collect(&mut self, node: &SyntaxNode, depth: u32, out: &mut Vec<DocumentSymbol>) {
+        if depth > MAX_SYMBOL_DEPTH {
+            return;
         }
-        SyntaxKind::NODE_LET_IN => {
-            let Some(let_in) = ast::LetIn::cast(node.clone()) else {
-                return;
-            };
-            for apv in let_in.attrpath_values() {
-                let Some(attrpath) = apv.attrpath() else {
-                    continue;
+        match node.kind() {
+            SyntaxKind::NODE_ATTR_SET => {
+                let Some(set) = ast::AttrSet::cast(node.clone()) else {
+                    return;
                 };
-                let mut children = Vec::new();
-                if let Some(value) = apv.value() {
-                    collect(value.syntax(), is_flake, depth + 1, &mut children);
+                let rec = set.rec_token().is_some();
+                for apv in set.attrpath_values() {
+                    if let Some(symbol) = self.attr_symbol(&apv, depth, rec) {
+                        out.push(symbol);
+                    }
                 }
-                out.push(DocumentSymbol {
-                    name: attrpath.syntax().text().to_string(),
-                    detail: None,
-                    kind: SymbolKind::Variable,
-                    full_range: apv.syntax().text_range(),
-                    focus_range: attrpath.syntax().text_range(),
-                    children,
-                });
             }
-            for inherit in let_in.inherits() {
-                for attr in inherit.attrs() {
+            SyntaxKind::NODE_LET_IN => {
+                let Some(let_in) = ast::LetIn::cast(node.clone()) else {
+                    return;
+                };
+                for apv in let_in.attrpath_values() {
+                    let Some(attrpath) = apv.attrpath() else {
+                        continue;
+                    };
+                    let mut children = Vec::new();
+                    if let Some(value) = apv.value() {
+                        self.collect(value.syntax(), depth + 1, &mut children);
+                    }
                     out.push(DocumentSymbol {
-                        name: attr.syntax().text().to_string(),
+                        name: attrpath.syntax().text().to_string(),
                         detail: None,
                         kind: SymbolKind::Variable,
-                        full_range: inherit.syntax().text_range(),
-                        focus_range: attr.syntax().text_range(),
-                        children: Vec::new(),
+                        full_range: apv.syntax().text_range(),
+                        focus_range: attrpath.syntax().text_range(),
+                        children,
                     });
                 }
+                for inherit in let_in.inherits() {
+                    for attr in inherit.attrs() {
+                        out.push(DocumentSymbol {
+                            name: attr.syntax().text().to_string(),
+                            detail: None,
+                            kind: SymbolKind::Variable,
+                            full_range: inherit.syntax().text_range(),
+                            focus_range: attr.syntax().text_range(),
+                            children: Vec::new(),
+                        });
+                    }
+                }
+                if let Some(body) = let_in.body() {
+                    self.collect(body.syntax(), depth + 1, out);
+                }
             }
-            if let Some(body) = let_in.body() {
-                collect(body.syntax(), is_flake, depth + 1, out);
-            }
-        }
-        SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_SELECT | SyntaxKind::NODE_IDENT => {}
-        _ => {
-            for child in node.children() {
-                collect(&child, is_flake, depth + 1, out);
+            SyntaxKind::NODE_ATTRPATH_VALUE | SyntaxKind::NODE_SELECT | SyntaxKind::NODE_IDENT => {}
+            _ => {
+                for child in node.children() {
+                    self.collect(&child, depth + 1, out);
+                }
             }
         }
     }
-}
 
-fn attr_symbol(
-    apv: &ast::AttrpathValue,
-    is_flake: bool,
-    depth: u32,
-    rec: bool,
-) -> Option<DocumentSymbol> {
-    let attrpath = apv.attrpath()?;
-    let last = attrpath.attrs().last()?;
-    let value = apv.value();
-    let option = syntax_nav::key_path(&last, is_flake);
-    let option_call = value.as_ref().is_some_and(|v| is_option_call(v.syntax()));
-    let kind = match &option {
-        Some((PathKind::Declaration, _)) if option_call => SymbolKind::OptionDeclaration,
-        Some((PathKind::Declaration, _)) => SymbolKind::Namespace,
-        Some((PathKind::Definition, _)) => SymbolKind::OptionDefinition,
-        None if rec => SymbolKind::Variable,
-        None => SymbolKind::Attribute,
-    };
-    let mut children = Vec::new();
-    if kind != SymbolKind::OptionDeclaration {
-        if let Some(value) = &value {
-            collect(value.syntax(), is_flake, depth + 1, &mut children);
+    fn attr_symbol(
+        &mut self,
+        apv: &ast::AttrpathValue,
+        depth: u32,
+        rec: bool,
+    ) -> Option<DocumentSymbol> {
+        self.seen = self.seen.wrapping_add(1);
+        if self.seen.is_multiple_of(1024) {
+            // A write (or a cancelled request) stops a long outline.
+            self.db.unwind_if_revision_cancelled();
         }
+        let attrpath = apv.attrpath()?;
+        let last = attrpath.attrs().last()?;
+        let value = apv.value();
+        let option = syntax_nav::key_path_cached(&last, self.is_flake, &mut self.cache);
+        let option_call = value.as_ref().is_some_and(|v| is_option_call(v.syntax()));
+        let kind = match &option {
+            Some((PathKind::Declaration, _)) if option_call => SymbolKind::OptionDeclaration,
+            Some((PathKind::Declaration, _)) => SymbolKind::Namespace,
+            Some((PathKind::Definition, _)) => SymbolKind::OptionDefinition,
+            None if rec => SymbolKind::Variable,
+            None => SymbolKind::Attribute,
+        };
+        let mut children = Vec::new();
+        if kind != SymbolKind::OptionDeclaration {
+            if let Some(value) = &value {
+                self.collect(value.syntax(), depth + 1, &mut children);
+            }
+        }
+        let kind = match kind {
+            SymbolKind::OptionDefinition | SymbolKind::Attribute if !children.is_empty() => {
+                SymbolKind::Namespace
+            }
+            kind => kind,
+        };
+        Some(DocumentSymbol {
+            name: attrpath.syntax().text().to_string(),
+            detail: option
+                .map(|(_, path)| syntax_nav::display(&path))
+                .filter(|p| !p.is_empty()),
+            kind,
+            full_range: apv.syntax().text_range(),
+            focus_range: attrpath.syntax().text_range(),
+            children,
+        })
     }
-    let kind = match kind {
-        SymbolKind::OptionDefinition | SymbolKind::Attribute if !children.is_empty() => {
-            SymbolKind::Namespace
-        }
-        kind => kind,
-    };
-    Some(DocumentSymbol {
-        name: attrpath.syntax().text().to_string(),
-        detail: option
-            .map(|(_, path)| syntax_nav::display(&path))
-            .filter(|p| !p.is_empty()),
-        kind,
-        full_range: apv.syntax().text_range(),
-        focus_range: attrpath.syntax().text_range(),
-        children,
-    })
 }
 
 pub(crate) fn workspace_symbols(db: &dyn Db, query: &str) -> Vec<WorkspaceSymbol> {

@@ -24,17 +24,31 @@ pub struct LineCol {
 pub struct LineIndex {
     text: std::sync::Arc<str>,
     line_starts: Vec<TextSize>,
+    /// Per line: it is all ASCII, so a column is a byte count (no need to
+    /// measure the line, which is quadratic on long lines).
+    ascii_lines: Vec<bool>,
 }
 
 impl LineIndex {
     pub fn new(text: std::sync::Arc<str>) -> LineIndex {
         let mut line_starts = vec![TextSize::from(0)];
+        let mut ascii_lines = Vec::new();
+        let mut ascii = true;
         for (offset, byte) in text.bytes().enumerate() {
             if byte == b'\n' {
                 line_starts.push(TextSize::from(offset as u32 + 1));
+                ascii_lines.push(ascii);
+                ascii = true;
+            } else if !byte.is_ascii() {
+                ascii = false;
             }
         }
-        LineIndex { text, line_starts }
+        ascii_lines.push(ascii);
+        LineIndex {
+            text,
+            line_starts,
+            ascii_lines,
+        }
     }
 
     pub fn len(&self) -> TextSize {
@@ -55,6 +69,12 @@ impl LineIndex {
         let offset = offset.min(self.len());
         let line = self.line_starts.partition_point(|start| *start <= offset) - 1;
         let line_start = usize::from(self.line_starts[line]);
+        if self.ascii_lines[line] {
+            return LineCol {
+                line: line as u32,
+                col: (usize::from(offset) - line_start) as u32,
+            };
+        }
         let mut end = usize::from(offset);
         while !self.text.is_char_boundary(end) {
             end -= 1;
@@ -76,6 +96,10 @@ impl LineIndex {
             Some(next) => usize::from(*next) - 1,
             None => self.text.len(),
         };
+        if self.ascii_lines[line] {
+            let col = usize::try_from(line_col.col).unwrap_or(usize::MAX);
+            return Some(TextSize::from(start.saturating_add(col).min(end) as u32));
+        }
         let line_text = &self.text[start..end];
         let mut units = 0u32;
         for (byte_offset, ch) in line_text.char_indices() {
@@ -165,5 +189,43 @@ mod tests {
             index.line_col(TextSize::from(99), PositionEncoding::Utf16),
             LineCol { line: 1, col: 2 }
         );
+    }
+
+    #[test]
+    fn ascii_fast_path_agrees_with_measuring() {
+        // Lines alternate ASCII and not; every offset and column must give
+        // what measuring the line gives.
+        let text = "abc\nλx = 1;\n\nplain line\n😀😀 z\nend";
+        let index = index(text);
+        for encoding in [
+            PositionEncoding::Utf8,
+            PositionEncoding::Utf16,
+            PositionEncoding::Utf32,
+        ] {
+            for offset in 0..=text.len() {
+                let got = index.line_col(TextSize::from(offset as u32), encoding);
+                let mut boundary = offset;
+                while !text.is_char_boundary(boundary) {
+                    boundary -= 1;
+                }
+                let line_start = text[..boundary].rfind('\n').map_or(0, |i| i + 1);
+                let want = LineCol {
+                    line: text[..boundary].matches('\n').count() as u32,
+                    col: measure(&text[line_start..boundary], encoding),
+                };
+                assert_eq!(got, want, "offset {offset} {encoding:?}");
+                if offset == boundary {
+                    assert_eq!(
+                        index.offset(got, encoding),
+                        Some(TextSize::from(offset as u32))
+                    );
+                }
+            }
+            // Past the end of an ASCII line: its end.
+            assert_eq!(
+                index.offset(LineCol { line: 0, col: 99 }, encoding),
+                Some(TextSize::from(3))
+            );
+        }
     }
 }

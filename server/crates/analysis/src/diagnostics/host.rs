@@ -24,6 +24,9 @@ pub(crate) struct HostContext<'a> {
     /// Top-level namespaces are owned only when no external module could
     /// add to them.
     pub(crate) top_level_owned: bool,
+    /// The upstream tree of this evaluation, when it is indexed completely
+    /// and nothing unindexed is imported: its namespaces are then known.
+    pub(crate) upstream: Option<&'a crate::upstream::UpstreamIndex>,
     pub(crate) out: Vec<Diagnostic>,
 }
 
@@ -55,6 +58,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         &summaries,
         key.name(db),
         host_root,
+        crate::upstream::tree_for_host(*key.kind(db)),
         &mut out,
     );
 
@@ -85,6 +89,13 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         };
         let nested_closure = crate::hosts::closure_of(db, &roots, None);
         let mut nested_index = OptionIndex::default();
+        let nested_tree = match &kind {
+            NestedKind::HomeUser(_) => crate::upstream::UpstreamKind::Home,
+            _ => crate::upstream::tree_for_host(*key.kind(db)),
+        };
+        if let Some(upstream) = crate::options::upstream_options(db, nested_tree) {
+            nested_index.merge_upstream(upstream);
+        }
         let mut nested_summaries: Vec<&ModuleSummary> = Vec::new();
         for file in &nested_closure.files {
             nested_summaries.push(crate::hosts::module_summary(db, *file));
@@ -105,6 +116,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             &nested_summaries,
             &name,
             root,
+            nested_tree,
             &mut out,
         );
     }
@@ -120,8 +132,16 @@ pub(crate) fn check_closure(
     summaries: &[&ModuleSummary],
     host_name: &str,
     host_root: Option<SourceFile>,
+    tree: crate::upstream::UpstreamKind,
     out: &mut Vec<Diagnostic>,
 ) {
+    let top_level_owned = closure
+        .external
+        .iter()
+        .all(|description| description == "modulesPath");
+    let upstream = crate::upstream::upstream_index(db, tree)
+        .filter(|index| index.complete() && top_level_owned && !closure.unknown)
+        .map(|index| &**index);
     let mut cx = HostContext {
         db,
         index,
@@ -129,10 +149,8 @@ pub(crate) fn check_closure(
         closure,
         host_name: host_name.to_string(),
         host_root,
-        top_level_owned: closure
-            .external
-            .iter()
-            .all(|description| description == "modulesPath"),
+        top_level_owned,
+        upstream,
         out: Vec::new(),
     };
     for summary in summaries {
@@ -200,6 +218,9 @@ pub(crate) fn walk(
                         .collect();
                     cx.index.root.find(&names).0?.declaration().cloned()
                 });
+                if let Some(decl) = child.declaration() {
+                    upstream_use(cx, entry, path, decl);
+                }
                 let declaration = target.or_else(|| child.declaration().cloned());
                 if let Some(decl) = declaration.as_ref() {
                     if let Some(mismatch) = check_value(&entry.value, &decl.ty) {
@@ -262,6 +283,98 @@ pub(crate) fn walk(
             }
         }
         path.pop();
+    }
+}
+
+/// Setting an upstream option that is renamed, removed or read-only.
+fn upstream_use(
+    cx: &mut HostContext,
+    entry: &DefEntry,
+    path: &[String],
+    decl: &crate::module::Declaration,
+) {
+    if decl.meta.upstream.is_none() {
+        return;
+    }
+    let Some(range) = entry.path_range.or(entry.key) else {
+        return;
+    };
+    let written = written_path(entry, path).join(".");
+    match decl.kind {
+        crate::module::DeclKind::Alias if decl.meta.warns => {
+            let Some(to) = decl
+                .alias_of
+                .as_ref()
+                .map(|to| display_path(to))
+                .or_else(|| {
+                    let text = decl.description.as_deref()?;
+                    let to = text.strip_prefix("Renamed to `")?.strip_suffix("`.")?;
+                    Some(to.to_string())
+                })
+            else {
+                return;
+            };
+            // Rewrite the path only where it is written out in full.
+            let text = range.file.text(cx.db);
+            let source = text.get(usize::from(range.range.start())..usize::from(range.range.end()));
+            let old = path.join(".");
+            let fixes = if source == Some(old.as_str()) {
+                vec![Fix {
+                    label: format!("Change to `{to}`"),
+                    range,
+                    replacement: to.clone(),
+                }]
+            } else {
+                Vec::new()
+            };
+            cx.out.push(Diagnostic {
+                range,
+                severity: Severity::Warning,
+                code: codes::RENAMED_OPTION,
+                message: format!("{old} has been renamed to {to}"),
+                related: Vec::new(),
+                fixes,
+            });
+        }
+        crate::module::DeclKind::Removed => {
+            let mut message = format!("{} has been removed", path.join("."));
+            if let Some(why) = &decl.meta.removed_message {
+                let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
+                if !why.is_empty() {
+                    message.push_str(&format!(": {why}"));
+                }
+            }
+            cx.out.push(Diagnostic {
+                range,
+                severity: Severity::Error,
+                code: codes::REMOVED_OPTION,
+                message,
+                related: Vec::new(),
+                fixes: Vec::new(),
+            });
+        }
+        _ if decl.meta.read_only => {
+            let tree = decl.meta.upstream.as_ref().map(|site| site.tree);
+            let defined_upstream = tree
+                .and_then(|tree| crate::upstream::upstream_index(cx.db, tree))
+                .is_some_and(|index| index.defined.iter().any(|p| p.as_slice() == path));
+            // Nix allows one definition of a read-only option: only when
+            // the tree itself sets it is another one sure to fail.
+            if defined_upstream {
+                cx.out.push(Diagnostic {
+                    range,
+                    severity: Severity::Error,
+                    code: codes::READ_ONLY_OPTION,
+                    message: format!(
+                        "{written} is read-only and already set by {}",
+                        tree.map(|t| t.name()).unwrap_or("upstream")
+                    ),
+                    related: Vec::new(),
+                    fixes: Vec::new(),
+                });
+            }
+        }
+        _ => {}
     }
 }
 
@@ -388,6 +501,17 @@ pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
         }
     }
     let first = names[0];
+    if let Some(upstream) = cx.upstream {
+        let first_segment = crate::upstream::SegRepr::Name(first.to_string());
+        if names.len() > 1
+            && upstream
+                .options
+                .iter()
+                .any(|option| option.path.first() == Some(&first_segment))
+        {
+            return true;
+        }
+    }
     cx.top_level_owned
         && names.len() > 1
         && !UPSTREAM_TOP_LEVEL.contains(&first)

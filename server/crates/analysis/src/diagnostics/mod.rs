@@ -30,6 +30,7 @@ pub enum Severity {
 pub mod codes {
     pub const SYNTAX_ERROR: &str = "syntax-error";
     pub const UNREADABLE_FILE: &str = "unreadable-file";
+    pub const NOT_LOADED: &str = "not-loaded";
     pub const TYPE_MISMATCH: &str = "type-mismatch";
     pub const UNKNOWN_OPTION: &str = "unknown-option";
     pub const OPTION_NOT_IMPORTED: &str = "option-not-imported";
@@ -38,6 +39,9 @@ pub mod codes {
     pub const MISSING_HOST_FILE: &str = "missing-host-file";
     pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
     pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
+    pub const RENAMED_OPTION: &str = "renamed-option";
+    pub const REMOVED_OPTION: &str = "removed-option";
+    pub const READ_ONLY_OPTION: &str = "read-only-option";
 }
 
 /// A replacement that fixes a diagnostic.

@@ -43,6 +43,7 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
             host_name: String::new(),
             host_root: None,
             top_level_owned: false,
+            upstream: None,
             out: Vec::new(),
         };
         check_definitions(&mut cx, &summary.definitions);

@@ -29,6 +29,9 @@ use crate::FileRange;
 
 /// Evaluation steps one evaluator may take before giving up.
 pub const DEFAULT_FUEL: u64 = 2_000_000;
+
+/// Fuel spent between two cancellation checks.
+const CANCEL_CHECK_INTERVAL: u64 = 4096;
 /// Nested forcing depth before giving up (guards the Rust stack).
 pub const MAX_DEPTH: u32 = 400;
 
@@ -142,6 +145,11 @@ impl<'db> Evaluator<'db> {
             return false;
         }
         self.fuel.set(fuel - amount);
+        // A long evaluation notices a pending write or a cancelled request
+        // every so often, not only at its next query.
+        if fuel / CANCEL_CHECK_INTERVAL != (fuel - amount) / CANCEL_CHECK_INTERVAL {
+            self.db.unwind_if_revision_cancelled();
+        }
         true
     }
 

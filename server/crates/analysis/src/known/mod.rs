@@ -120,7 +120,12 @@ MkOptionType = 1 => types,
 ComposedOverlay = 3 => nixpkgs,
 PkgsExtend = 1 => nixpkgs,
 ConcatMapAttrs = 2 => nixpkgs_lib,
-Range = 2 => nixpkgs_lib,}
+Range = 2 => nixpkgs_lib,
+PathAppend = 2 => nixpkgs_lib,
+MapAttrsRecursive = 2 => nixpkgs_lib,
+MapAttrsRecursiveCond = 3 => nixpkgs_lib,
+LoaOf = 1 => types,
+ForEach = 2 => nixpkgs_lib,}
 
 impl KnownPrim {
     pub const fn prim(self) -> Prim {

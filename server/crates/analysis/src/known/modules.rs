@@ -78,6 +78,17 @@ fn alias_module(
     Value::Attrs(Rc::new(result))
 }
 
+fn with_entry(value: Value, name: &str, entry: Thunk) -> Value {
+    match value {
+        Value::Attrs(attrs) => {
+            let mut attrs = (*attrs).clone();
+            attrs.insert_thunk(name, entry);
+            Value::Attrs(Rc::new(attrs))
+        }
+        other => other,
+    }
+}
+
 fn mark_untyped(value: Value) -> Value {
     match value {
         Value::Attrs(attrs) => {
@@ -206,7 +217,11 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         | KnownPrim::MkChangedOptionModule => {
             match (option_path(ev, &a[0]), option_path(ev, &a[1])) {
                 (Some(from), Some(to)) => {
-                    let value = alias_module(ev, &[from], Some(to), call);
+                    let mut value = alias_module(ev, &[from], Some(to), call);
+                    // mkAliasOptionModule is silent; the others warn.
+                    if prim != KnownPrim::MkAliasOptionModule {
+                        value = with_entry(value, "warn", ev.value_thunk(Value::Bool(true), None));
+                    }
                     // A changed option transforms its value: the target's
                     // type says nothing about the old one.
                     if prim == KnownPrim::MkChangedOptionModule {
@@ -222,12 +237,21 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             let froms: Option<Vec<Vec<Name>>> = list(ev, &a[0])
                 .and_then(|items| items.iter().map(|item| option_path(ev, item)).collect());
             match (froms, option_path(ev, &a[1])) {
-                (Some(froms), Some(to)) => mark_untyped(alias_module(ev, &froms, Some(to), call)),
+                (Some(froms), Some(to)) => mark_untyped(with_entry(
+                    alias_module(ev, &froms, Some(to), call),
+                    "warn",
+                    ev.value_thunk(Value::Bool(true), None),
+                )),
                 _ => Value::Unknown,
             }
         }
         KnownPrim::MkRemovedOptionModule => match option_path(ev, &a[0]) {
-            Some(from) => alias_module(ev, &[from], None, call),
+            // The second argument is the upstream's instructions.
+            Some(from) => with_entry(
+                alias_module(ev, &[from], None, call),
+                "message",
+                a[1].clone(),
+            ),
             None => Value::Unknown,
         },
         #[allow(unreachable_patterns)]

@@ -30,6 +30,12 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("optionalString", KnownPrim::OptionalString.prim()),
     ("genAttrs", KnownPrim::GenAttrs.prim()),
     ("mapAttrs", Prim::Builtin(Builtin::MapAttrs)),
+    ("mapAttrsRecursive", KnownPrim::MapAttrsRecursive.prim()),
+    ("forEach", KnownPrim::ForEach.prim()),
+    (
+        "mapAttrsRecursiveCond",
+        KnownPrim::MapAttrsRecursiveCond.prim(),
+    ),
     ("mapAttrs'", KnownPrim::MapAttrsPrime.prim()),
     ("mapAttrsToList", KnownPrim::MapAttrsToList.prim()),
     ("nameValuePair", KnownPrim::NameValuePair.prim()),
@@ -152,6 +158,10 @@ pub fn make_lib(ev: &Evaluator) -> Value {
             ],
             true,
         ),
+    );
+    attrs.insert_value(
+        "path",
+        attrs_of(&[("append", KnownPrim::PathAppend.value())], true),
     );
     // Sub-namespaces expose the same functions (`lib.attrsets.mapAttrs`).
     let flat = Value::Attrs(Rc::new(attrs.clone()));
@@ -446,9 +456,86 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             _ => Value::Unknown,
         },
         KnownPrim::ConcatMapAttrs => concat_map_attrs(ev, &a[0], &a[1]),
+        // lib.forEach list f = map f list
+        KnownPrim::ForEach => match list(ev, &a[0]) {
+            Some(items) => Value::List(Rc::new(
+                items
+                    .iter()
+                    .map(|item| ev.apply_thunk(a[1].clone(), item.clone()))
+                    .collect(),
+            )),
+            None => Value::Unknown,
+        },
+        KnownPrim::MapAttrsRecursive => map_attrs_recursive(ev, None, &a[0], &a[1], &[], 0),
+        KnownPrim::MapAttrsRecursiveCond => {
+            map_attrs_recursive(ev, Some(&a[0]), &a[1], &a[2], &[], 0)
+        }
+        // lib.path.append ./dir "name"
+        KnownPrim::PathAppend => match (ev.force(&a[0]), ev.force(&a[1])) {
+            (Value::Path(base), Value::Str(name)) if !name.starts_with('/') => {
+                match flakelens_db::paths::join(&base, &name) {
+                    Some(joined) => Value::Path(joined.into()),
+                    None => Value::Unknown,
+                }
+            }
+            _ => Value::Unknown,
+        },
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
+}
+
+/// `mapAttrsRecursiveCond cond f set`: `f path value` at every leaf, where
+/// a leaf is a non-attrset or an attrset `cond` refuses to descend into.
+fn map_attrs_recursive(
+    ev: &Evaluator,
+    cond: Option<&Thunk>,
+    function: &Thunk,
+    set: &Thunk,
+    path: &[crate::eval::Name],
+    depth: u32,
+) -> Value {
+    let Some(set) = attrs(ev, set) else {
+        return Value::Unknown;
+    };
+    if depth > 32 {
+        return Value::Unknown;
+    }
+    let mut result = (*set).clone();
+    result.marker = None;
+    for (name, entry) in result.entries.iter_mut() {
+        let mut child_path = path.to_vec();
+        child_path.push(name.clone());
+        let value = ev.force(&entry.value);
+        let descend = match &value {
+            Value::Attrs(_) => match cond {
+                None => Some(true),
+                Some(cond) => match ev.force(&ev.apply_thunk(cond.clone(), entry.value.clone())) {
+                    Value::Bool(b) => Some(b),
+                    _ => None,
+                },
+            },
+            _ => Some(false),
+        };
+        entry.value = match descend {
+            Some(true) => ev.value_thunk(
+                map_attrs_recursive(ev, cond, function, &entry.value, &child_path, depth + 1),
+                entry.value.loc(),
+            ),
+            Some(false) => {
+                let path_value = Value::List(Rc::new(
+                    child_path
+                        .iter()
+                        .map(|segment| ev.value_thunk(Value::Str(segment.clone()), None))
+                        .collect(),
+                ));
+                let partial = ev.apply_thunk(function.clone(), ev.value_thunk(path_value, None));
+                ev.apply_thunk(partial, entry.value.clone())
+            }
+            None => ev.value_thunk(Value::Unknown, entry.value.loc()),
+        };
+    }
+    Value::Attrs(Rc::new(result))
 }
 
 /// `lib.concatMapAttrs f attrs`: the union of `f name value` for every

@@ -12,6 +12,7 @@ const TYPE_FUNCTIONS: &[(&str, Prim)] = &[
     ("nonEmptyListOf", KnownPrim::ListOf.prim()),
     ("attrsOf", KnownPrim::AttrsOf.prim()),
     ("lazyAttrsOf", KnownPrim::AttrsOf.prim()),
+    ("loaOf", KnownPrim::LoaOf.prim()),
     ("nullOr", KnownPrim::NullOr.prim()),
     ("either", KnownPrim::Either.prim()),
     ("oneOf", KnownPrim::OneOf.prim()),
@@ -121,6 +122,14 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
     match prim {
         KnownPrim::ListOf => ty(TypeValue::ListOf(force_type(ev, &a[0]))),
         KnownPrim::AttrsOf => ty(TypeValue::AttrsOf(force_type(ev, &a[0]))),
+        // Pre-2021 `loaOf`: an attrset, or a list of the same elements.
+        KnownPrim::LoaOf => {
+            let inner = force_type(ev, &a[0]);
+            ty(TypeValue::Either(
+                Rc::new(TypeValue::AttrsOf(inner.clone())),
+                Rc::new(TypeValue::ListOf(inner)),
+            ))
+        }
         KnownPrim::NullOr => ty(TypeValue::NullOr(force_type(ev, &a[0]))),
         KnownPrim::Uniq => ty((*force_type(ev, &a[0])).clone()),
         KnownPrim::Unique | KnownPrim::AddCheck => {

@@ -138,6 +138,22 @@ pub enum DeclKind {
     Removed,
 }
 
+/// What the module system does with an option beyond its type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct DeclMeta {
+    pub read_only: bool,
+    pub internal: bool,
+    /// `visible = false` (or `"shallow"`): not shown in documentation.
+    pub hidden: bool,
+    /// An alias whose use Nix warns about (mkRenamedOptionModule & co;
+    /// mkAliasOptionModule is silent).
+    pub warns: bool,
+    /// mkRemovedOptionModule's instructions.
+    pub removed_message: Option<String>,
+    /// Set when the option comes from an upstream tree (nixpkgs, …).
+    pub upstream: Option<std::sync::Arc<crate::base::UpstreamSite>>,
+}
+
 /// One option declaration.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Declaration {
@@ -156,6 +172,7 @@ pub struct Declaration {
     pub key: Option<FileRange>,
     /// The whole attribute path of the binding that declared it.
     pub path_range: Option<FileRange>,
+    pub meta: DeclMeta,
 }
 
 /// Where a module in an `imports` (or `modules`) list points.

@@ -22,6 +22,16 @@ pub fn module_args(ev: &Evaluator, extra: &[(&str, Value)]) -> Thunk {
     args.insert_value("lib", ev.lib());
     args.insert_value("pkgs", Value::Pkgs(Rc::from(Vec::new())));
     args.insert_value("modulesPath", Value::ExternalModule("modulesPath".into()));
+    // NixOS passes its `utils` library to every module; its content is not
+    // modelled, but `with utils;` must not hide `lib` (an incomplete
+    // namespace lets lookups continue outwards).
+    args.insert_value(
+        "utils",
+        Value::Attrs(Rc::new(Attrs {
+            incomplete: true,
+            ..Attrs::default()
+        })),
+    );
     args.insert_thunk("self", ev.flake_self());
     args.insert_thunk("outputs", ev.flake_self());
     args.insert_value("inputs", ev.flake_inputs());
@@ -92,6 +102,10 @@ fn path_ref(ev: &Evaluator, path: &str, site: Option<FileRange>) -> ModuleRef {
             description: path.to_string(),
             site,
         };
+    }
+    if flakelens_db::not_loaded(ev.db, path) {
+        // Unreadable, or behind a symlink or limit the walk did not cross.
+        return ModuleRef::Unknown { site };
     }
     if flakelens_db::is_directory(ev.db, path) {
         // Importing a directory reads its default.nix, which is not there.
@@ -326,6 +340,13 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
         .and_then(|entry| string_list(ev, &entry.value))
         .map(|names| crate::names_to_path(&names));
     let untyped = attrs.get("untyped").is_some();
+    let warns = attrs.get("warn").is_some();
+    let removed_message = attrs
+        .get("message")
+        .and_then(|entry| match ev.force(&entry.value) {
+            Value::Str(text) => Some(text.to_string()),
+            _ => None,
+        });
     let Some(froms) = attrs.get("from").map(|entry| ev.force(&entry.value)) else {
         return;
     };
@@ -353,6 +374,11 @@ fn summarize_alias(ev: &Evaluator, attrs: &Attrs, summary: &mut ModuleSummary) {
             decl: attrs.origin,
             key: attrs.origin,
             path_range: attrs.origin,
+            meta: DeclMeta {
+                warns,
+                removed_message: removed_message.clone(),
+                ..DeclMeta::default()
+            },
         });
     }
 }
@@ -439,6 +465,11 @@ fn declare(
         }
         _ => DeclKind::Option,
     };
+    let flag = |name: &str| {
+        attrs
+            .get(name)
+            .is_some_and(|entry| matches!(ev.force(&entry.value), Value::Bool(true)))
+    };
     let text_of = |name: &str| -> Option<String> {
         let entry = attrs.get(name)?;
         Some(render(ev, &entry.value))
@@ -470,6 +501,14 @@ fn declare(
         decl: attrs.origin,
         key,
         path_range,
+        meta: DeclMeta {
+            read_only: flag("readOnly"),
+            internal: flag("internal"),
+            hidden: attrs
+                .get("visible")
+                .is_some_and(|entry| !matches!(ev.force(&entry.value), Value::Bool(true))),
+            ..DeclMeta::default()
+        },
     });
     // Sub-options of submodule types.
     if let Some(ty) = type_value {

@@ -42,12 +42,26 @@ pub fn completion_context(
     offset: TextSize,
     is_flake: bool,
 ) -> Option<CompletionContext> {
+    let parse = flakelens_syntax::parse(text);
+    completion_context_in(&parse.syntax(), text, offset, is_flake)
+}
+
+/// [`completion_context`] with `root`, the tree of `text`, already parsed.
+pub fn completion_context_in(
+    root: &SyntaxNode,
+    text: &str,
+    offset: TextSize,
+    is_flake: bool,
+) -> Option<CompletionContext> {
     let at = usize::from(offset);
     if at > text.len() || !text.is_char_boundary(at) {
         return None;
     }
-    if let Some(value) = value_context(text, offset, is_flake) {
+    if let Some(value) = value_context(root, text, offset, is_flake) {
         return Some(value);
+    }
+    if !may_be_key_or_read(root, text, offset) {
+        return None;
     }
     for suffix in ["", " = null; "] {
         let patched = format!("{}{MARKER}{suffix}{}", &text[..at], &text[at..]);
@@ -133,18 +147,52 @@ pub fn completion_context(
     None
 }
 
-/// `path = |` or `path = tr|`: completing a value.
-pub(super) fn value_context(
-    text: &str,
-    offset: TextSize,
-    is_flake: bool,
-) -> Option<CompletionContext> {
-    let parse = flakelens_syntax::parse(text);
-    value_context_in(&parse.syntax(), text, offset, is_flake)
+/// Whether a key or a `x.y.` read can stand at `offset`: the token before
+/// the word being typed is `{`, `;`, `let` or `.` (or there is none, or the
+/// input is broken there). After anything else (`=`, an operator, `(`, `[`,
+/// `in`, a value) the cursor is in an expression where neither can stand,
+/// and the marker reparses below would cost two parses of the whole file
+/// to find nothing (96–356 ms on large files).
+fn may_be_key_or_read(root: &SyntaxNode, text: &str, offset: TextSize) -> bool {
+    let before = &text[..usize::from(offset)];
+    let word_start = before
+        .trim_end_matches(|c: char| c.is_alphanumeric() || c == '_' || c == '\'' || c == '-')
+        .len();
+    if word_start == 0 {
+        return true;
+    }
+    let Some(mut token) = root
+        .token_at_offset(TextSize::from(word_start as u32))
+        .left_biased()
+    else {
+        return true;
+    };
+    while matches!(
+        token.kind(),
+        SyntaxKind::TOKEN_WHITESPACE | SyntaxKind::TOKEN_COMMENT
+    ) || token.text_range().start() >= TextSize::from(word_start as u32)
+    {
+        match token.prev_token() {
+            Some(previous) => token = previous,
+            None => return true,
+        }
+    }
+    let broken = token.kind() == SyntaxKind::TOKEN_ERROR
+        || token
+            .parent_ancestors()
+            .any(|node| node.kind() == SyntaxKind::NODE_ERROR);
+    broken
+        || matches!(
+            token.kind(),
+            SyntaxKind::TOKEN_L_BRACE
+                | SyntaxKind::TOKEN_SEMICOLON
+                | SyntaxKind::TOKEN_LET
+                | SyntaxKind::TOKEN_DOT
+        )
 }
 
-/// [`value_context`] on an already parsed tree of `text`.
-pub(crate) fn value_context_in(
+/// `path = |` or `path = tr|`: completing a value.
+pub(crate) fn value_context(
     root: &SyntaxNode,
     text: &str,
     offset: TextSize,

@@ -245,10 +245,31 @@ pub fn is_explicit_module(set: &ast::AttrSet) -> bool {
 /// The role of an expression node. `is_flake`: the file is `flake.nix`
 /// (whose root is not a module).
 pub fn role_of(node: &SyntaxNode, is_flake: bool) -> Option<Role> {
-    role_inner(node, is_flake, 0)
+    role_inner(node, is_flake, 0, &mut ExplicitCache::default())
 }
 
-pub(super) fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Option<Role> {
+/// Remembers [`is_explicit_module`] per set of one tree. That answer scans
+/// the whole set, and the role of every key of a module (and of every set
+/// nested in it) needs it: without the cache, an outline of a module with
+/// N keys costs N².
+#[derive(Default)]
+pub struct ExplicitCache(std::collections::HashMap<TextRange, bool>);
+
+impl ExplicitCache {
+    fn is_explicit(&mut self, set: &ast::AttrSet) -> bool {
+        *self
+            .0
+            .entry(set.syntax().text_range())
+            .or_insert_with(|| is_explicit_module(set))
+    }
+}
+
+pub(super) fn role_inner(
+    node: &SyntaxNode,
+    is_flake: bool,
+    depth: u32,
+    cache: &mut ExplicitCache,
+) -> Option<Role> {
     if depth > 64 {
         return None;
     }
@@ -337,7 +358,7 @@ pub(super) fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Optio
                 if crossed_lambda {
                     return None;
                 }
-                return match role_inner(&list, is_flake, depth + 1)? {
+                return match role_inner(&list, is_flake, depth + 1, cache)? {
                     Role::At(kind, mut path) => {
                         path.push(Seg::Index);
                         Some(Role::At(kind, path))
@@ -376,10 +397,10 @@ pub(super) fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Optio
                 if crossed_lambda {
                     return None;
                 }
-                let role = role_inner(&set_node, is_flake, depth + 1)?;
+                let role = role_inner(&set_node, is_flake, depth + 1, cache)?;
                 return match role {
                     Role::ModuleRoot => {
-                        let (kind, path) = module_root_path(&set, segs)?;
+                        let (kind, path) = module_root_path(cache.is_explicit(&set), segs)?;
                         Some(Role::At(kind, path))
                     }
                     Role::At(kind, mut path) => {
@@ -399,14 +420,14 @@ pub(super) fn role_inner(node: &SyntaxNode, is_flake: bool, depth: u32) -> Optio
 /// Where attribute path `segs`, written at the top of a module, points:
 /// through `config.`/`options.` in explicit-form modules, directly in
 /// implicit-form ones; `None` for meta keys (`imports`, `_file`, …).
-pub(super) fn module_root_path(set: &ast::AttrSet, segs: Vec<Seg>) -> Option<(PathKind, Vec<Seg>)> {
+pub(super) fn module_root_path(explicit: bool, segs: Vec<Seg>) -> Option<(PathKind, Vec<Seg>)> {
     let Seg::Name(first) = segs.first()? else {
         return None;
     };
     if MODULE_META_KEYS.contains(&first.as_str()) {
         return None;
     }
-    if !is_explicit_module(set) {
+    if !explicit {
         return Some((PathKind::Definition, segs));
     }
     let kind = match first.as_str() {
@@ -420,6 +441,15 @@ pub(super) fn module_root_path(set: &ast::AttrSet, segs: Vec<Seg>) -> Option<(Pa
 /// The option path of an attribute key: `(kind, path up to and including
 /// the attribute)`.
 pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)> {
+    key_path_cached(attr, is_flake, &mut ExplicitCache::default())
+}
+
+/// [`key_path`] sharing a cache across calls on the same tree.
+pub fn key_path_cached(
+    attr: &ast::Attr,
+    is_flake: bool,
+    cache: &mut ExplicitCache,
+) -> Option<(PathKind, Vec<Seg>)> {
     let attrpath = ast::Attrpath::cast(attr.syntax().parent()?)?;
     let apv = ast::AttrpathValue::cast(attrpath.syntax().parent()?)?;
     let set_node = apv.syntax().parent()?;
@@ -429,9 +459,11 @@ pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)
         .iter()
         .position(|(_, range)| *range == attr.syntax().text_range())?;
     let upto: Vec<Seg> = segs[..=index].iter().map(|(seg, _)| seg.clone()).collect();
-    match role_of(&set_node, is_flake)? {
+    match role_inner(&set_node, is_flake, 0, cache)? {
         // The bare `config`/`options` key of an explicit module names no option.
-        Role::ModuleRoot => module_root_path(&set, upto).filter(|(_, path)| !path.is_empty()),
+        Role::ModuleRoot => {
+            module_root_path(cache.is_explicit(&set), upto).filter(|(_, path)| !path.is_empty())
+        }
         Role::At(kind, mut path) => {
             path.extend(upto);
             Some((kind, path))
@@ -872,5 +904,19 @@ mod tests {
         assert_eq!(completion("{ a.b = tr$0; }"), "Value [a.b] \"tr\"");
         assert_eq!(completion("{ a.b = 1 + $0; }"), "None");
         assert_eq!(completion("let x = { $0 }; in x"), "None");
+        // Key positions after `;`, `let`, a comment; reads after `.`.
+        assert_eq!(
+            completion("{ a = 1; # note\n  serv$0\n}"),
+            "Definition [] \"serv\""
+        );
+        assert_eq!(
+            completion("{ config, ... }: { x = f config.services.po$0; }"),
+            "Read [services] \"po\""
+        );
+        // Expression positions: no reparse, nothing to complete.
+        assert_eq!(completion("{ a.b = f $0; }"), "None");
+        assert_eq!(completion("{ a.b = [ x$0 ]; }"), "None");
+        assert_eq!(completion("{ a.b = (x$0); }"), "None");
+        assert_eq!(completion("let y = 1; in y + z$0"), "None");
     }
 }

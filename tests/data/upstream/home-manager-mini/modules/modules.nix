@@ -1,0 +1,7 @@
+{ pkgs, lib, check ? true, ... }:
+let
+  modules = [
+    ./programs/git.nix
+  ];
+in
+modules
