@@ -109,7 +109,7 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
             let line = line_of(text, reference.range.start());
             format!(
                 "{}:{line}",
-                crate::display_path(&db.workspace().root(db), &reference.path)
+                crate::display_path(db.workspace().root(db), &reference.path)
             )
         };
         if written != name {
@@ -189,7 +189,7 @@ fn dynamic_read(db: &dyn Db, target: &[Segment]) -> Option<String> {
                     let line = line_of(file.text(db), range.start());
                     return Some(format!(
                         "{}:{line}",
-                        crate::display_path(&db.workspace().root(db), file.path(db))
+                        crate::display_path(db.workspace().root(db), file.path(db))
                     ));
                 }
                 path.push(seg);
