@@ -4,6 +4,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod fuzz;
 pub mod load;
 pub mod lsp;
 pub mod upstream;

@@ -49,7 +49,6 @@ fn github_format_prints_escaped_workflow_commands() {
         ::error file=hosts/neptune/configuration.nix,line=15,col=14,endLine=15,endColumn=20,title=type-mismatch::services.poglets.port: expected a port (0–65535), found the string "8420"
         ::warning file=odd%2Cdir/a%3Ab.nix,line=1,col=9,endLine=1,endColumn=10,title=syntax-error::unexpected `}`, expected `;` (no host or package of this flake uses this file)
         ::warning file=odd%2Cdir/a%3Ab.nix,line=2,col=1,endLine=2,endColumn=1,title=syntax-error::unexpected end of file, expected `;` (no host or package of this flake uses this file)
-        ::warning file=odd%2Cdir/a%3Ab.nix,line=2,col=1,endLine=2,endColumn=1,title=syntax-error::unexpected end of file (no host or package of this flake uses this file)
     "#]]
     .assert_eq(&stdout);
 }
@@ -118,7 +117,7 @@ fn sarif_results_snapshot() {
               }
             ],
             "ruleId": "type-mismatch",
-            "ruleIndex": 2
+            "ruleIndex": 4
           }
         ]"#]]
     .assert_eq(&serde_json::to_string_pretty(&run["results"]).unwrap());

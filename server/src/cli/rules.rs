@@ -30,6 +30,18 @@ pub const RULES: &[Rule] = &[
         default_level: "error",
     },
     Rule {
+        code: "undefined-variable",
+        short: "A variable is bound nowhere.",
+        full: "A name that no function argument, let, rec set or inherit binds and that is not one of Nix's global names; Nix rejects the file before evaluating it. Names under a with are never reported.",
+        default_level: "error",
+    },
+    Rule {
+        code: "duplicate-attribute",
+        short: "An attribute is defined twice in one attrset.",
+        full: "An attribute defined twice in one attrset or let, which Nix rejects while parsing; attrset literals merge one level only, as in Nix's parser.",
+        default_level: "error",
+    },
+    Rule {
         code: "unreadable-file",
         short: "A file could not be loaded.",
         full: "A .nix file (or flakelens.toml) could not be loaded: not UTF-8, binary, larger than 20 MiB, unreadable, or a broken symlink.",
@@ -40,6 +52,12 @@ pub const RULES: &[Rule] = &[
         short: "A value does not fit the type of the option it sets.",
         full: "A literal value does not fit the type of an option the repository declares (after unwrapping mkDefault, mkForce, mkIf, mkMerge and friends).",
         default_level: "error",
+    },
+    Rule {
+        code: "inactive-definition",
+        short: "A wrong value sits under an mkIf that is off in every host.",
+        full: "A value that would be a type-mismatch, under an mkIf whose condition is false in every host that uses the module (or a module no host imports): Nix never evaluates it, so it is a latent bug.",
+        default_level: "warning",
     },
     Rule {
         code: "unknown-option",
@@ -67,8 +85,8 @@ pub const RULES: &[Rule] = &[
     },
     Rule {
         code: "missing-host-file",
-        short: "A host's own module does not exist.",
-        full: "A host's own module (a path naming the host, such as ./hosts/${name}/configuration.nix) does not exist.",
+        short: "A host's entry file does not exist.",
+        full: "A host's entry file (the first path of its modules list, or a path naming the host in any letter case, such as ./hosts/${name}/configuration.nix) does not exist.",
         default_level: "warning",
     },
     Rule {

@@ -13,6 +13,8 @@ mod from_proto;
 mod server;
 mod to_proto;
 
+pub(crate) use server::serve;
+
 /// Largest message accepted from the client (a 50 MB file opened whole
 /// still fits).
 const MAX_MESSAGE_BYTES: usize = 256 * 1024 * 1024;
@@ -21,6 +23,7 @@ use std::process::ExitCode;
 
 /// Serves LSP over stdin/stdout until the client exits or stdin closes.
 pub fn run_stdio() -> ExitCode {
+    limit_malloc_arenas();
     let filter = tracing_subscriber::EnvFilter::try_from_env("FLAKELENS_LOG")
         .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
@@ -64,6 +67,20 @@ pub fn run_stdio() -> ExitCode {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
+    }
+}
+
+/// glibc gives each thread that allocates its own arena, and memory
+/// freed in one arena is not reused by another: with analyses on a pool
+/// of threads, peak RSS grew with every edit (458 MiB after six edits of a
+/// 2.5 MB module; 192 MiB with two arenas, 126 MiB with one) and varied
+/// between identical sessions.
+fn limit_malloc_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; it is called
+    // before the runtime starts any thread.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 

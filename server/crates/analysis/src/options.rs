@@ -233,7 +233,58 @@ pub fn repo_options(db: &dyn Db) -> Arc<OptionIndex> {
             }
         }
     }
+    for summary in output_modules(db).iter() {
+        index.add_summary(summary);
+    }
     Arc::new(index)
+}
+
+/// Inline modules that are flake outputs (`nixosModules.x = { … }: { … }`,
+/// flake-parts `flake.modules.<class>.<name> = { … }`), with the modules
+/// they import inline. Module files are summarised on their own.
+#[salsa::tracked(returns(ref))]
+pub fn output_modules(db: &dyn Db) -> Arc<Vec<ModuleSummary>> {
+    use crate::eval::Value;
+    if crate::known::flake::flake_file(db).is_none() {
+        return Arc::default();
+    }
+    let ev = crate::known::evaluator(db);
+    let Value::Attrs(outputs) = ev.force(&ev.flake_self()) else {
+        return Arc::default();
+    };
+    let mut candidates = Vec::new();
+    let mut sets = Vec::new();
+    for name in crate::known::tables::MODULE_OUTPUTS {
+        if let Some(entry) = outputs.get(name) {
+            sets.push(ev.force(&entry.value));
+        }
+    }
+    if let Some(entry) = outputs.get("modules") {
+        if let Value::Attrs(classes) = ev.force(&entry.value) {
+            for class in classes.entries.values() {
+                sets.push(ev.force(&class.value));
+            }
+        }
+    }
+    for set in sets {
+        if let Value::Attrs(set) = set {
+            candidates.extend(set.entries.values().map(|entry| entry.value.clone()));
+        }
+    }
+    let mut out = Vec::new();
+    for thunk in candidates.into_iter().take(500) {
+        let value = ev.force(&thunk);
+        if !matches!(value, Value::Lambda(_) | Value::Attrs(_))
+            || crate::module::root_file_of(&ev, &value).is_some()
+        {
+            continue;
+        }
+        let summary = crate::module::summarize(&ev, &thunk, &mut Vec::new());
+        if !summary.declarations.is_empty() {
+            out.push(summary);
+        }
+    }
+    Arc::new(out)
 }
 
 /// Files that may be modules: every `.nix` file except `flake.nix`.

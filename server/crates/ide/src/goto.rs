@@ -5,7 +5,7 @@ use flakelens_syntax::{TextRange, TextSize};
 use rowan::ast::AstNode;
 
 use crate::scope::{self, file_ctx, FileCtx, NavTarget};
-use crate::syntax_nav::{self, Binding, Seg, Site};
+use crate::syntax_nav::{self, Binding, PathKind, Seg, Site};
 
 pub(crate) fn goto_definition(db: &dyn Db, path: &str, offset: TextSize) -> Vec<NavTarget> {
     let Some(cx) = file_ctx(db, path) else {
@@ -82,7 +82,8 @@ pub(crate) fn option_targets(
         }
         return out;
     }
-    // A namespace: the first declaration below it in each file.
+    // A namespace: in each declaring file, the line that names it
+    // (`options.services.poglets = {`), else the first declaration below.
     for decl in scope::declarations_below(&indexes, option) {
         let Some(focus) = decl.key.or(decl.decl) else {
             continue;
@@ -90,12 +91,52 @@ pub(crate) fn option_targets(
         if out.iter().any(|t| t.path == *focus.file.path(db)) {
             continue;
         }
-        out.push(NavTarget::from_range(db, focus, decl.decl));
+        if let Some(range) = namespace_site(db, focus.file, option) {
+            let path = focus.file.path(db).clone();
+            out.push(NavTarget {
+                path,
+                full_range: range,
+                focus_range: range,
+            });
+        } else {
+            out.push(NavTarget::from_range(db, focus, decl.decl));
+        }
         if out.len() >= 20 {
             break;
         }
     }
     out
+}
+
+/// Where `file` spells the declaration path `option` itself: the last
+/// segment of `options.services.poglets = {` (or of `poglets` inside
+/// `options.services = {`).
+fn namespace_site(
+    db: &dyn Db,
+    file: flakelens_db::SourceFile,
+    option: &[Seg],
+) -> Option<TextRange> {
+    let root = flakelens_db::parse(db, file).syntax();
+    let is_flake = flakelens_analysis::flake::flake_file(db) == Some(file);
+    for node in root.descendants() {
+        if node.kind() != flakelens_syntax::SyntaxKind::NODE_ATTRPATH {
+            continue;
+        }
+        for attr in node.children() {
+            let offset = attr.text_range().start();
+            if let Some(Site::OptionKey {
+                kind: PathKind::Declaration,
+                path,
+                range,
+            }) = syntax_nav::classify(&root, offset, is_flake)
+            {
+                if path == option {
+                    return Some(range);
+                }
+            }
+        }
+    }
+    None
 }
 
 /// `self.nixosModules.<name>`: the file the flake output imports, or the
@@ -203,10 +244,11 @@ in
             &with_module("#- /host.nix\n{ imports = [ ./modules/poglets.nix ];\n  services = {\n    poglets = { po$0rt = 1; };\n  };\n}\n"),
             expect![[r#"/modules/poglets.nix:9 "port""#]],
         );
-        // A namespace segment: the first declaration below it.
+        // A namespace segment: the line that declares the namespace
+        // (issue 10 item 1), not its alphabetically first option.
         check(
             &with_module("#- /host.nix\n{ imports = [ ./modules/poglets.nix ];\n  services = {\n    pog$0lets = { port = 1; };\n  };\n}\n"),
-            expect![[r#"/modules/poglets.nix:8 "enable""#]],
+            expect![[r#"/modules/poglets.nix:7 "poglets""#]],
         );
     }
 

@@ -1,9 +1,10 @@
 //! Hover: what an option is (type, default, description, example, where
 //! it is declared) and which hosts set it to what.
 
+use flakelens_analysis::diagnostics as check;
 use flakelens_analysis::hosts::hosts;
 use flakelens_analysis::hosts::HostKey;
-use flakelens_analysis::module::{DeclKind, Declaration};
+use flakelens_analysis::module::{Cond, DeclKind, Declaration, DefEntry, DefKind};
 use flakelens_analysis::{display_path, FileRange, Segment};
 use flakelens_db::Db;
 use flakelens_syntax::{TextRange, TextSize};
@@ -145,43 +146,101 @@ fn one_line(text: &str) -> String {
 }
 
 /// `neptune: 8420 (hosts/neptune/configuration.nix:15)` for each host
-/// that defines the option.
+/// that defines the option. A definition under an `mkIf` known false in
+/// that host is left out; one whose condition cannot be decided says
+/// "if …"; past four per host, "and N more".
 fn host_values(db: &dyn Db, option: &[Segment]) -> Vec<String> {
+    const SHOWN: usize = 4;
     let mut out = Vec::new();
     for host in &hosts(db).hosts {
         let key = HostKey::new(db, host.kind, host.name.clone());
-        let mut found: Vec<(String, Option<FileRange>)> = Vec::new();
+        let mut found: Vec<(String, Option<FileRange>, Vec<String>)> = Vec::new();
         for summary in scope::host_summaries(db, key) {
-            scope::walk_definitions(
+            conditional_definitions(
                 &summary.definitions,
                 &mut Vec::new(),
-                &mut |names, entry| {
-                    if scope::names_match(names, option) {
-                        found.push((entry.value.kind.to_nix(), entry.key));
+                &mut Vec::new(),
+                &mut |names, entry, when| {
+                    if !scope::names_match(names, option) {
+                        return;
                     }
+                    let mut unknown = Vec::new();
+                    for cond in when {
+                        match check::condition_in_host(db, key, cond) {
+                            Some(false) => return,
+                            Some(true) => {}
+                            None => unknown.push(describe(cond)),
+                        }
+                    }
+                    found.push((entry.value.kind.to_nix(), entry.key, unknown));
                 },
             );
         }
         found.dedup();
-        for (value, at) in found.into_iter().take(4) {
+        let more = found.len().saturating_sub(SHOWN);
+        for (value, at, unknown) in found.into_iter().take(SHOWN) {
             let at = at
                 .map(|r| format!(" ({})", scope::file_line(db, r)))
                 .unwrap_or_default();
-            out.push(format!("**{}**: `{}`{at}", host.name, one_line(&value)));
+            let condition = if unknown.is_empty() {
+                String::new()
+            } else {
+                format!(" if {}", unknown.join(" and "))
+            };
+            out.push(format!(
+                "**{}**: `{}`{condition}{at}",
+                host.name,
+                one_line(&value)
+            ));
+        }
+        if more > 0 {
+            out.push(format!("**{}**: and {more} more", host.name));
         }
     }
     out
 }
 
+fn describe(cond: &Cond) -> String {
+    match cond {
+        Cond::Option(path) => format!("`{}`", path.join(".")),
+        Cond::False => "`false`".into(),
+        Cond::Unknown => "a condition".into(),
+    }
+}
+
+/// Like `scope::walk_definitions`, with the `mkIf` conditions each
+/// definition sits under (its own and its ancestors').
+fn conditional_definitions(
+    entries: &[DefEntry],
+    path: &mut Vec<String>,
+    when: &mut Vec<Cond>,
+    f: &mut impl FnMut(&[String], &DefEntry, &[Cond]),
+) {
+    for entry in entries {
+        path.push(entry.name.clone());
+        let before = when.len();
+        when.extend(entry.value.when.iter().cloned());
+        f(path, entry, when);
+        if let DefKind::Attrs { entries, .. } = &entry.value.kind {
+            conditional_definitions(entries, path, when, f);
+        }
+        when.truncate(before);
+        path.pop();
+    }
+}
+
 /// Hover at `offset`: a builtin or lib function, an option or variable,
 /// else one of the repo's packages.
 pub(crate) fn hover_at(db: &dyn Db, path: &str, offset: TextSize) -> Option<HoverResult> {
+    // Nothing known is no hover, never an empty one.
+    let known = |hover: &HoverResult| !hover.markdown.trim().is_empty();
     // Builtins and lib functions first: cheap, and never an option.
     crate::lang::hover(db, path, offset)
-        .or_else(|| hover(db, path, offset))
+        .or_else(|| hover(db, path, offset).filter(known))
         .or_else(|| {
             crate::packages::package_hover(db, path, offset)
                 .map(|(range, markdown)| HoverResult { markdown, range })
+                .filter(known)
         })
 }
 
@@ -267,6 +326,64 @@ let cfg = config.services.poglets; in
                 - **neptune**: `8420` (neptune.nix:1)
                 - **venus**: `9000` (venus.nix:1)"#]],
         );
+    }
+
+    /// Issue 10 item 2: a secret under `mkIf config.within.aerial.enable`
+    /// is set only where that is true; undecidable conditions say "if";
+    /// a cut list says how many are left.
+    #[test]
+    fn hover_set_by_hosts_respects_mkif_and_counts_the_rest() {
+        let text = r#"
+#- /flake.nix
+{
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations.luna = nixpkgs.lib.nixosSystem { modules = [ ./luna.nix ./secrets.nix ./aerial.nix ]; };
+    nixosConfigurations.mars = nixpkgs.lib.nixosSystem { modules = [ ./mars.nix ./secrets.nix ./aerial.nix ]; };
+    nixosConfigurations.titan = nixpkgs.lib.nixosSystem { modules = [ ./aerial.nix ./titan.nix ./secrets.nix ]; };
+  };
+}
+#- /secrets.nix
+{ lib, ... }:
+{ options.within.secrets = lib.mkOption { type = lib.types.attrsOf lib.types.str; default = { }; }; }
+#- /aerial.nix
+{ config, lib, ... }:
+{
+  options.within.aerial.enable = lib.mkEnableOption "aerial";
+  config = lib.mkIf config.within.aerial.enable { within.$0secrets.aerial = "aerial.age"; };
+}
+#- /luna.nix
+{ within.aerial.enable = true; }
+#- /mars.nix
+{ within.secrets = { a = "1"; b = "2"; }; }
+#- /titan.nix
+{ config, ... }: { imports = [ ./t1.nix ./t2.nix ./t3.nix ./t4.nix ]; within.aerial.enable = config.networking.hostName == "titan"; }
+#- /t1.nix
+{ within.secrets.one = "1"; }
+#- /t2.nix
+{ within.secrets.two = "2"; }
+#- /t3.nix
+{ within.secrets.three = "3"; }
+#- /t4.nix
+{ within.secrets.four = "4"; }
+"#;
+        let (host, path, offset) = fixture::with_cursor(text);
+        let hover = host.analysis().hover(&path, offset).unwrap().unwrap();
+        let set_by = hover
+            .markdown
+            .split("**Set by hosts**")
+            .nth(1)
+            .unwrap_or("");
+        expect![[r#"
+
+
+            - **luna**: `{ … }` (aerial.nix:4)
+            - **mars**: `{ … }` (mars.nix:1)
+            - **titan**: `{ … }` if `within.aerial.enable` (aerial.nix:4)
+            - **titan**: `{ … }` (t1.nix:1)
+            - **titan**: `{ … }` (t2.nix:1)
+            - **titan**: `{ … }` (t3.nix:1)
+            - **titan**: and 1 more"#]]
+        .assert_eq(set_by);
     }
 
     #[test]

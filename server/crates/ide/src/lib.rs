@@ -311,10 +311,16 @@ fn raw_file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
         return out;
     }
     let errors = &flakelens_db::parse(db, file).errors;
+    let names = check::name_diagnostics(db, file);
     // A broken file nothing uses (a template that only looks like Nix, a
     // leftover) is worth a warning, not a failed check.
-    let used = errors.is_empty() || check::used_files(db).contains(&file);
-    for error in errors {
+    let used = (errors.is_empty() && names.is_empty()) || !check::claims_unused(db, file);
+    // rnix may report several errors at one position: Nix stops at the first.
+    let mut positions = std::collections::HashSet::new();
+    for error in errors
+        .iter()
+        .filter(|error| positions.insert(error.range.start()))
+    {
         out.push(Diagnostic {
             range: error.range,
             severity: if used {
@@ -334,6 +340,16 @@ fn raw_file_diagnostics(db: &RootDatabase, path: &str) -> Vec<Diagnostic> {
             related: Vec::new(),
             fixes: Vec::new(),
         });
+    }
+    for diagnostic in names.iter() {
+        let mut diagnostic = convert(db, diagnostic);
+        if !used {
+            diagnostic.severity = Severity::Warning;
+            diagnostic
+                .message
+                .push_str(" (no host or package of this flake uses this file)");
+        }
+        out.push(diagnostic);
     }
     for diagnostic in check::workspace_diagnostics(db).iter() {
         if diagnostic.range.file != file {

@@ -138,6 +138,10 @@ fn classify(segments: &[Option<String>]) -> Option<(Namespace, String)> {
 }
 
 fn ident_token_at(root: &SyntaxNode, offset: TextSize) -> Option<SyntaxToken> {
+    // rowan panics on an offset outside the tree.
+    if offset > root.text_range().end() {
+        return None;
+    }
     let tokens = root.token_at_offset(offset);
     let mut best = None;
     for token in tokens {
@@ -158,7 +162,7 @@ fn lexically_bound(node: &SyntaxNode, name: &str) -> bool {
                 return true;
             }
         } else if let Some(set) = ast::AttrSet::cast(ancestor.clone()) {
-            if set.rec_token().is_some() && binds(&set, name) {
+            if crate::syntax_nav::is_rec(&set) && binds(&set, name) {
                 return true;
             }
         } else if let Some(lambda) = ast::Lambda::cast(ancestor.clone()) {
@@ -482,7 +486,7 @@ pub fn package_completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<Pac
     };
     let text = file.text(db);
     let offset = usize::from(offset);
-    if !text.is_char_boundary(offset.min(text.len())) {
+    if offset > text.len() || !text.is_char_boundary(offset) {
         return Vec::new();
     }
     // Not in comments or plain string text.

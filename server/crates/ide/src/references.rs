@@ -69,17 +69,16 @@ pub(crate) fn option_references(
     include_declaration: bool,
 ) -> Vec<Reference> {
     let mut out: Vec<Reference> = Vec::new();
-    let push = |range: FileRange, kind: ReferenceKind, out: &mut Vec<Reference>| {
-        let reference = Reference {
-            path: range.file.path(db).clone(),
-            range: range.range,
-            kind,
-        };
-        if !out
-            .iter()
-            .any(|r| r.path == reference.path && r.range == reference.range)
-        {
-            out.push(reference);
+    // The first kind seen for a range wins. A set, not a scan of `out`:
+    // an option of a big module can have thousands of references.
+    let mut seen: std::collections::HashSet<FileRange> = Default::default();
+    let mut push = |range: FileRange, kind: ReferenceKind, out: &mut Vec<Reference>| {
+        if seen.insert(range) {
+            out.push(Reference {
+                path: range.file.path(db).clone(),
+                range: range.range,
+                kind,
+            });
         }
     };
     if include_declaration {
@@ -354,6 +353,18 @@ let cfg = config.services.poglets; in
                 Read /poglets.nix:9 "cfg"
                 Read /poglets.nix:10 "cfg"
                 Read /poglets.nix:11 "cfg""#]],
+        );
+    }
+
+    #[test]
+    fn rec_set_bindings_and_plain_sets() {
+        // `rec` (even after a comment) binds its keys; a plain set does not.
+        check(
+            "#- /a.nix\nlet a = 1; in {\n  x = rec /* c */ { a = 2; b = a$0; };\n  y = { a = 3; b = a; };\n}\n",
+            true,
+            expect![[r#"
+                Declaration /a.nix:2 "a"
+                Read /a.nix:2 "a""#]],
         );
     }
 }

@@ -264,7 +264,9 @@ fn completion_after_nested_namespace_and_flake_packages() {
         labels,
         vec![
             ("mine", PackageCompletionKind::Namespace),
-            ("poglets", PackageCompletionKind::Package)
+            ("poglets", PackageCompletionKind::Package),
+            // Built inline by a builder: a package of the overlay too.
+            ("wrapped", PackageCompletionKind::Package)
         ]
     );
 }

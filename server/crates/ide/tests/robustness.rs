@@ -114,3 +114,23 @@ fn mutated_fixtures_never_panic() {
         }
     });
 }
+
+/// Found by the `file` fuzz target: the package features asked rowan for
+/// the token at an offset past the end of the file, which panics.
+#[test]
+fn package_features_past_the_end() {
+    common::on_big_stack(|| {
+        let text = "{ a = { b = [ 1 2 ; c = let in ; ${ } \"unterminated\n";
+        let host = common::load_fixture(&[("/flake.nix".to_string(), text.to_string())]);
+        let analysis = host.analysis();
+        for offset in [text.len(), text.len() + 1, text.len() + 2, text.len() + 40] {
+            let offset = flakelens_syntax::TextSize::from(offset as u32);
+            assert_eq!(
+                analysis.package_definition("/flake.nix", offset).unwrap(),
+                None
+            );
+            assert_eq!(analysis.package_hover("/flake.nix", offset).unwrap(), None);
+            analysis.package_completions("/flake.nix", offset).unwrap();
+        }
+    });
+}

@@ -9,9 +9,9 @@ use flakelens_db::{paths, Db, SourceFile};
 use super::{codes, Diagnostic, Fix, Severity};
 use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
-use crate::known::upstream::UPSTREAM_TOP_LEVEL;
+use crate::known::upstream::any_upstream_declares;
 use crate::module::types::check_value;
-use crate::module::{DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
+use crate::module::{Cond, DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options, OptionIndex, Trie};
 
 pub(crate) struct HostContext<'a> {
@@ -24,6 +24,11 @@ pub(crate) struct HostContext<'a> {
     /// Top-level namespaces are owned only when no external module could
     /// add to them.
     pub(crate) top_level_owned: bool,
+    /// The host's module summaries, to decide `mkIf` conditions; `None`
+    /// for modules in no host.
+    pub(crate) summaries: Option<&'a [&'a ModuleSummary]>,
+    /// The `mkIf` conditions of the definition being walked.
+    pub(crate) when: Vec<Cond>,
     /// The upstream tree of this evaluation, when it is indexed completely
     /// and nothing unindexed is imported: its namespaces are then known.
     pub(crate) upstream: Option<&'a crate::upstream::UpstreamIndex>,
@@ -151,6 +156,8 @@ pub(crate) fn check_closure(
         host_root,
         top_level_owned,
         upstream,
+        summaries: Some(summaries),
+        when: Vec::new(),
         out: Vec::new(),
     };
     for summary in summaries {
@@ -201,6 +208,22 @@ pub(crate) fn walk(
 ) {
     for entry in entries {
         path.push(entry.name.clone());
+        let conditions = entry.value.when.len();
+        cx.when.extend(entry.value.when.iter().cloned());
+        walk_entry(cx, node, open, entry, path);
+        cx.when.truncate(cx.when.len() - conditions);
+        path.pop();
+    }
+}
+
+fn walk_entry(
+    cx: &mut HostContext,
+    node: Option<&Trie>,
+    open: bool,
+    entry: &DefEntry,
+    path: &mut Vec<String>,
+) {
+    {
         let child = node.and_then(|node| node.child(&entry.name));
         match child {
             Some(child) => {
@@ -236,7 +259,7 @@ pub(crate) fn walk(
                                     vec![(decl_range, "option declared here".to_string())]
                                 })
                                 .unwrap_or_default();
-                            cx.out.push(Diagnostic {
+                            let diagnostic = Diagnostic {
                                 range,
                                 severity: Severity::Error,
                                 code: codes::TYPE_MISMATCH,
@@ -248,6 +271,10 @@ pub(crate) fn walk(
                                 ),
                                 related,
                                 fixes: Vec::new(),
+                            };
+                            cx.out.push(match super::inactive::inactive_reason(cx) {
+                                Some(reason) => super::inactive::inactive(diagnostic, &reason),
+                                None => diagnostic,
                             });
                         }
                     }
@@ -282,7 +309,6 @@ pub(crate) fn walk(
                 }
             }
         }
-        path.pop();
     }
 }
 
@@ -493,14 +519,20 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
 
 /// Whether the repo owns the namespace of `names` completely: some prefix
 /// has an `enable` option declared by the repo, or the first segment is a
-/// top-level namespace no upstream module declares.
+/// top-level namespace no upstream module declares. A repo's `wayland.enable`
+/// is no proof about `wayland.*`: home-manager declares `wayland.windowManager`
+/// too. Any class's table counts, since a partial closure may mix classes.
 pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
+    let first = names[0];
+    let upstream_name = any_upstream_declares(first);
     for length in 1..names.len() {
+        if length == 1 && upstream_name {
+            continue;
+        }
         if cx.repo.owns_by_enable(&names[..length]) {
             return true;
         }
     }
-    let first = names[0];
     if let Some(upstream) = cx.upstream {
         let first_segment = crate::upstream::SegRepr::Name(first.to_string());
         if names.len() > 1
@@ -512,10 +544,7 @@ pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
             return true;
         }
     }
-    cx.top_level_owned
-        && names.len() > 1
-        && !UPSTREAM_TOP_LEVEL.contains(&first)
-        && cx.repo.root.child(first).is_some()
+    cx.top_level_owned && names.len() > 1 && !upstream_name && cx.repo.root.child(first).is_some()
 }
 
 /// The candidate closest to `name` by edit distance, if close enough.

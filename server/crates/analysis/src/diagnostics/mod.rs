@@ -9,10 +9,14 @@ use std::sync::Arc;
 use flakelens_db::Db;
 
 mod host;
+mod inactive;
+mod names;
 mod packages;
 mod unused;
 
 pub use host::*;
+pub use inactive::condition_in_host;
+pub use names::name_diagnostics;
 pub use packages::*;
 pub use unused::*;
 
@@ -39,6 +43,9 @@ pub mod codes {
     pub const MISSING_HOST_FILE: &str = "missing-host-file";
     pub const MISSING_PACKAGE_FILE: &str = "missing-package-file";
     pub const DUPLICATE_PACKAGE: &str = "duplicate-package";
+    pub const INACTIVE_DEFINITION: &str = "inactive-definition";
+    pub const DUPLICATE_ATTRIBUTE: &str = "duplicate-attribute";
+    pub const UNDEFINED_VARIABLE: &str = "undefined-variable";
     pub const RENAMED_OPTION: &str = "renamed-option";
     pub const REMOVED_OPTION: &str = "removed-option";
     pub const READ_ONLY_OPTION: &str = "read-only-option";
@@ -69,16 +76,24 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     let mut out = Vec::new();
     let set = hosts(db);
     for host in &set.hosts {
-        for root in &host.roots {
+        // The host's entry file: the first workspace path of its modules.
+        let entry = host
+            .roots
+            .iter()
+            .position(|root| matches!(root, ModuleRef::File { .. } | ModuleRef::Missing { .. }));
+        let name = host.name.to_lowercase();
+        for (index, root) in host.roots.iter().enumerate() {
             if let ModuleRef::Missing {
                 path,
                 site: Some(site),
             } = root
             {
-                // The host's own file (its path names the host) is a
-                // warning about the host list; any other entry of the
-                // modules list is a broken import.
-                if !path.contains(host.name.as_str()) {
+                // The host's own file (its entry file, or a path naming
+                // the host in any case: `iMac` in hosts/imac/) is a warning
+                // about the host list; any other entry of the modules list
+                // is a broken import.
+                let own = Some(index) == entry || path.to_lowercase().contains(&name);
+                if !own {
                     out.push(Diagnostic {
                         range: *site,
                         severity: Severity::Error,
@@ -113,6 +128,7 @@ pub fn workspace_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
     }
     out.extend(package_diagnostics(db).iter().cloned());
     out.extend(unused_module_diagnostics(db).iter().cloned());
+    inactive::drop_active_elsewhere(&mut out);
     // Deduplicate: a module shared by several hosts reports once.
     let mut seen = std::collections::HashSet::new();
     out.retain(|diagnostic| {

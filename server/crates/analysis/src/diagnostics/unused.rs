@@ -43,17 +43,30 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
             host_name: String::new(),
             host_root: None,
             top_level_owned: false,
+            summaries: None,
+            when: Vec::new(),
             upstream: None,
             out: Vec::new(),
         };
         check_definitions(&mut cx, &summary.definitions);
-        out.extend(
-            cx.out
-                .into_iter()
-                .filter(|diagnostic| diagnostic.code == codes::TYPE_MISMATCH),
-        );
+        out.extend(cx.out.into_iter().filter(|diagnostic| {
+            matches!(
+                diagnostic.code,
+                codes::TYPE_MISMATCH | codes::INACTIVE_DEFINITION
+            )
+        }));
     }
     Arc::new(out)
+}
+
+/// Whether `file` may be called unused: the flake uses it nowhere and every
+/// host's closure is complete (with an unresolved module, any file may be
+/// the one it stands for).
+pub fn claims_unused(db: &dyn Db, file: SourceFile) -> bool {
+    !used_files(db).contains(&file)
+        && host_keys(db)
+            .into_iter()
+            .all(|key| !host_closure(db, key).unknown)
 }
 
 /// Files the repo's outputs use: read while evaluating the flake, its

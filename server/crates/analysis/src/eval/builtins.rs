@@ -65,6 +65,8 @@ builtins! {
     ReadFile = 1,
     FromToml = 1,
     FromJson = 1,
+    Match = 2,
+    IntersectAttrs = 2,
 }
 
 /// A builtin as a function value.
@@ -154,6 +156,8 @@ pub fn make_builtins(_ev: &Evaluator) -> Value {
         ("readFile", Builtin::ReadFile),
         ("fromTOML", Builtin::FromToml),
         ("fromJSON", Builtin::FromJson),
+        ("match", Builtin::Match),
+        ("intersectAttrs", Builtin::IntersectAttrs),
     ];
     let values: Vec<(&str, Value)> = entries
         .iter()
@@ -542,6 +546,41 @@ pub fn call(ev: &Evaluator, app: &PrimApp, prim: Builtin) -> Value {
                 Err(_) => Value::Unknown,
             },
             None => Value::Unknown,
+        },
+        // POSIX extended regex, matched against the whole string; the
+        // `regex` crate reads the common subset the same way.
+        Builtin::Match => match (string(ev, &a[0]), string(ev, &a[1])) {
+            (Some(pattern), Some(text)) => match regex::Regex::new(&format!("^(?:{pattern})$")) {
+                Ok(re) => match re.captures(&text) {
+                    Some(caps) => Value::List(Rc::new(
+                        caps.iter()
+                            .skip(1)
+                            .map(|group| {
+                                let value = match group {
+                                    Some(m) => Value::str(m.as_str()),
+                                    None => Value::Null,
+                                };
+                                ev.value_thunk(value, None)
+                            })
+                            .collect(),
+                    )),
+                    None => Value::Null,
+                },
+                Err(_) => Value::Unknown,
+            },
+            _ => Value::Unknown,
+        },
+        Builtin::IntersectAttrs => match (attrs(ev, &a[0]), attrs(ev, &a[1])) {
+            (Some(names), Some(set)) => {
+                let mut result = (*set).clone();
+                result.marker = None;
+                result.incomplete = set.incomplete || names.incomplete;
+                result
+                    .entries
+                    .retain(|name, _| names.entries.contains_key(name));
+                Value::Attrs(Rc::new(result))
+            }
+            _ => Value::Unknown,
         },
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),

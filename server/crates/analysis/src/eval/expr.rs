@@ -320,6 +320,69 @@ impl<'db> Evaluator<'db> {
 
     /// Structural equality where it can be known.
     pub fn equal(&self, left: &Value, right: &Value) -> Option<bool> {
+        self.equal_at(left, right, 0)
+    }
+
+    fn equal_at(&self, left: &Value, right: &Value, depth: u32) -> Option<bool> {
+        // A list or a complete attrset is as definite as a scalar.
+        let definite = |value: &Value| match value {
+            Value::Null
+            | Value::Bool(_)
+            | Value::Int(_)
+            | Value::Float(_)
+            | Value::Str(_)
+            | Value::List(_) => true,
+            Value::Attrs(attrs) => !attrs.incomplete && attrs.marker.is_none(),
+            _ => false,
+        };
+        match (left, right) {
+            (Value::List(a), Value::List(b)) => {
+                if a.len() != b.len() {
+                    return Some(false);
+                }
+                if depth > 16 {
+                    return None;
+                }
+                let mut result = Some(true);
+                for (x, y) in a.iter().zip(b.iter()) {
+                    match self.equal_at(&self.force(x), &self.force(y), depth + 1) {
+                        Some(true) => {}
+                        Some(false) => return Some(false),
+                        None => result = None,
+                    }
+                }
+                return result;
+            }
+            (Value::List(_), Value::Null) | (Value::Null, Value::List(_)) => return Some(false),
+            (Value::Attrs(a), Value::Attrs(b)) if definite(left) && definite(right) => {
+                if a.entries.len() != b.entries.len()
+                    || a.entries.keys().zip(b.entries.keys()).any(|(x, y)| x != y)
+                {
+                    return Some(false);
+                }
+                if depth > 16 {
+                    return None;
+                }
+                let mut result = Some(true);
+                for (x, y) in a.entries.values().zip(b.entries.values()) {
+                    let (x, y) = (self.force(&x.value), self.force(&y.value));
+                    match self.equal_at(&x, &y, depth + 1) {
+                        Some(true) => {}
+                        Some(false) => return Some(false),
+                        None => result = None,
+                    }
+                }
+                return result;
+            }
+            (Value::Attrs(_) | Value::List(_), _) | (_, Value::Attrs(_) | Value::List(_))
+                if definite(left)
+                    && definite(right)
+                    && std::mem::discriminant(left) != std::mem::discriminant(right) =>
+            {
+                return Some(false)
+            }
+            _ => {}
+        }
         match (left, right) {
             (Value::Null, Value::Null) => Some(true),
             (Value::Bool(a), Value::Bool(b)) => Some(a == b),

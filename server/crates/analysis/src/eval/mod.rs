@@ -44,6 +44,11 @@ pub struct Evaluator<'db> {
     imports: RefCell<HashMap<SourceFile, Thunk>>,
     /// Every thunk made, so that drop can break `Rc` cycles.
     thunks: RefCell<Vec<Thunk>>,
+    /// Thunks `insert_path` made for the attrsets it merges paths into
+    /// (`a.b = 1; a.c = 2;`). While only the entry and `thunks` hold one,
+    /// the next path into it takes its attrset instead of copying it (a
+    /// copy per path made big modules quadratic in time and memory).
+    pub(crate) merge_targets: RefCell<std::collections::HashSet<*const ThunkCell>>,
     lib: RefCell<Option<Value>>,
     builtins: RefCell<Option<Value>>,
     flake_self: RefCell<Option<Thunk>>,
@@ -89,6 +94,7 @@ impl<'db> Evaluator<'db> {
             exhausted: Cell::new(false),
             imports: RefCell::default(),
             thunks: RefCell::default(),
+            merge_targets: RefCell::default(),
             lib: RefCell::default(),
             builtins: RefCell::default(),
             flake_self: RefCell::default(),
@@ -253,7 +259,9 @@ impl<'db> Evaluator<'db> {
     pub fn import(&self, path: &str) -> Value {
         let file = flakelens_db::file_at(self.db, path).or_else(|| {
             // A directory means its default.nix.
-            flakelens_db::file_at(self.db, &format!("{path}/default.nix"))
+            // (`./.` at the root is `/`: no doubled slash.)
+            let dir = path.trim_end_matches('/');
+            flakelens_db::file_at(self.db, &format!("{dir}/default.nix"))
         });
         match file {
             Some(file) => {

@@ -282,18 +282,14 @@ impl<'db> Evaluator<'db> {
             // same name; anything else is a plain (lazy) value.
             if let ast::Expr::AttrSet(set) = &value {
                 if set.rec_token().is_none() {
-                    let mut nested = match attrs.entries.get(&name).and_then(|e| e.value.peek()) {
-                        Some(Value::Attrs(existing)) => (*existing).clone(),
-                        _ => Attrs::default(),
-                    };
+                    let mut nested = self.take_merge_target(attrs.entries.get(&name));
                     nested.origin = nested.origin.or(self.loc(file, set));
                     self.add_entries(&mut nested, set, env, env, file);
                     let existing_key = attrs.entries.get(&name).and_then(|e| e.key);
                     attrs.entries.insert(
                         name,
                         AttrEntry {
-                            value: self
-                                .value_thunk(Value::Attrs(Rc::new(nested)), self.loc(file, set)),
+                            value: self.merge_target(nested, self.loc(file, set)),
                             key: existing_key.or(key),
                             path_range: Some(FileRange {
                                 file,
@@ -318,16 +314,13 @@ impl<'db> Evaluator<'db> {
             );
             return;
         }
-        let mut nested = match attrs.entries.get(&name).and_then(|e| e.value.peek()) {
-            Some(Value::Attrs(existing)) => (*existing).clone(),
-            _ => Attrs::default(),
-        };
+        let mut nested = self.take_merge_target(attrs.entries.get(&name));
         self.insert_path(&mut nested, rest, path_range, value, env, file);
         let existing = attrs.entries.get(&name).cloned();
         attrs.entries.insert(
             name,
             AttrEntry {
-                value: self.value_thunk(Value::Attrs(Rc::new(nested)), key),
+                value: self.merge_target(nested, key),
                 key: existing.as_ref().and_then(|e| e.key).or(key),
                 path_range: existing.and_then(|e| e.path_range).or(Some(FileRange {
                     file,
@@ -335,5 +328,38 @@ impl<'db> Evaluator<'db> {
                 })),
             },
         );
+    }
+}
+
+impl Evaluator<'_> {
+    /// The attrset under an entry, to merge more paths into: taken from
+    /// its thunk when `insert_path` made it and nobody else holds it (the
+    /// entry is about to be replaced), copied otherwise.
+    fn take_merge_target(&self, entry: Option<&AttrEntry>) -> Attrs {
+        let Some(entry) = entry else {
+            return Attrs::default();
+        };
+        let cell = &entry.value.0;
+        // Two holders: the entry and `thunks`.
+        if Rc::strong_count(cell) == 2 && self.merge_targets.borrow_mut().remove(&Rc::as_ptr(cell))
+        {
+            let mut state = cell.state.borrow_mut();
+            if matches!(&*state, ThunkState::Done(Value::Attrs(_))) {
+                let taken = std::mem::replace(&mut *state, ThunkState::Done(Value::Unknown));
+                if let ThunkState::Done(Value::Attrs(attrs)) = taken {
+                    return Rc::try_unwrap(attrs).unwrap_or_else(|shared| (*shared).clone());
+                }
+            }
+        }
+        match entry.value.peek() {
+            Some(Value::Attrs(existing)) => (*existing).clone(),
+            _ => Attrs::default(),
+        }
+    }
+
+    fn merge_target(&self, attrs: Attrs, loc: Option<FileRange>) -> Thunk {
+        let thunk = self.value_thunk(Value::Attrs(Rc::new(attrs)), loc);
+        self.merge_targets.borrow_mut().insert(Rc::as_ptr(&thunk.0));
+        thunk
     }
 }

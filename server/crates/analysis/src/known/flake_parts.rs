@@ -101,14 +101,19 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             args.insert_value("lib", ev.lib());
             args.insert_value("inputs", ev.flake_inputs());
             args.insert_thunk("self", ev.flake_self());
+            args.insert_value("inputs'", per_system_inputs(ev));
             let args = ev.value_thunk(Value::Attrs(Rc::new(args)), None);
             value = ev.apply(&value, args, None);
         }
         if let Value::Attrs(attrs) = value {
             if let Some(entry) = attrs.get("packages") {
-                if let Value::Attrs(set) = ev.force(&entry.value) {
-                    for (name, entry) in &set.entries {
-                        packages.entries.insert(name.clone(), entry.clone());
+                let mut parts = Vec::new();
+                super::modules::definition_parts(ev, ev.force(&entry.value), &mut parts, 0);
+                for part in parts {
+                    if let Value::Attrs(set) = part {
+                        for (name, entry) in &set.entries {
+                            packages.entries.insert(name.clone(), entry.clone());
+                        }
                     }
                 }
             }
@@ -122,4 +127,24 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
         flake = ev.update(&Value::Attrs(Rc::new(wrapper)), &flake);
     }
     flake
+}
+
+/// perSystem's `inputs'`: each input with its `legacyPackages` as a package
+/// set (`inputs'.nixpkgs.legacyPackages.callPackage …`); the rest unknown.
+fn per_system_inputs(ev: &Evaluator) -> Value {
+    let mut result = Attrs {
+        incomplete: true,
+        ..Attrs::default()
+    };
+    if let Value::Attrs(inputs) = ev.flake_inputs() {
+        for name in inputs.entries.keys() {
+            let mut input = Attrs {
+                incomplete: true,
+                ..Attrs::default()
+            };
+            input.insert_value("legacyPackages", Value::Pkgs(Rc::from(Vec::new())));
+            result.insert_value(name, Value::Attrs(Rc::new(input)));
+        }
+    }
+    Value::Attrs(Rc::new(result))
 }

@@ -125,7 +125,13 @@ PathAppend = 2 => nixpkgs_lib,
 MapAttrsRecursive = 2 => nixpkgs_lib,
 MapAttrsRecursiveCond = 3 => nixpkgs_lib,
 LoaOf = 1 => types,
-ForEach = 2 => nixpkgs_lib,}
+ForEach = 2 => nixpkgs_lib,
+Collect = 2 => nixpkgs_lib,
+PathIsDirectory = 1 => nixpkgs_lib,
+InlineBuild1 = 1 => nixpkgs,
+InlineBuild2 = 2 => nixpkgs,
+CallPackages = 2 => nixpkgs,
+}
 
 impl KnownPrim {
     pub const fn prim(self) -> Prim {

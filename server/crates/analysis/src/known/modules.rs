@@ -258,3 +258,30 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
 }
+
+/// The plain attrsets a definition is made of: mkMerge parts, mkIf /
+/// mkOverride / mkOrder contents (conditions not decided), seen through.
+pub fn definition_parts(ev: &Evaluator, value: Value, out: &mut Vec<Value>, depth: u32) {
+    if depth > 16 {
+        return;
+    }
+    let Value::Attrs(attrs) = &value else {
+        out.push(value);
+        return;
+    };
+    match attrs.marker {
+        Some("if") | Some("override") | Some("order") => {
+            if let Some(entry) = attrs.get("content") {
+                definition_parts(ev, ev.force(&entry.value), out, depth + 1);
+            }
+        }
+        Some("merge") => {
+            if let Some(Value::List(items)) = attrs.get("contents").map(|e| ev.force(&e.value)) {
+                for item in items.iter() {
+                    definition_parts(ev, ev.force(item), out, depth + 1);
+                }
+            }
+        }
+        _ => out.push(value),
+    }
+}

@@ -39,6 +39,28 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
                     call,
                 }))
             }
+            // `callPackage (import ./x.nix) { }`: the recipe is the file
+            // whose whole body is that function.
+            Value::Lambda(closure) => {
+                let root = flakelens_db::parse(ev.db, closure.file).root_expr();
+                let whole = root.is_some_and(|root| {
+                    rowan::ast::AstNode::syntax(&root).text_range()
+                        == rowan::ast::AstNode::syntax(&closure.lambda).text_range()
+                });
+                if whole {
+                    Value::Package(Rc::new(crate::eval::PackageValue {
+                        recipe: closure.file.path(ev.db).as_str().into(),
+                        call,
+                    }))
+                } else {
+                    Value::Unknown
+                }
+            }
+            // A package already made (packagesFromDirectoryRecursive's).
+            Value::Package(package) => Value::Package(Rc::new(crate::eval::PackageValue {
+                recipe: package.recipe.clone(),
+                call: call.or(package.call),
+            })),
             _ => Value::Unknown,
         },
         KnownPrim::ComposeManyExtensions => match list(ev, &a[0]) {
@@ -49,6 +71,56 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             composed_overlays(ev, vec![a[0].clone(), a[1].clone()], call)
         }
         KnownPrim::ComposedOverlay => apply_composed(ev, &a[0], &a[1], &a[2]),
+        // `pkgs.writeShellScriptBin "x" "…"`: a package whose recipe is
+        // the call itself.
+        KnownPrim::InlineBuild1 | KnownPrim::InlineBuild2 => match call {
+            Some(call) => Value::Package(Rc::new(crate::eval::PackageValue {
+                recipe: call.file.path(ev.db).as_str().into(),
+                call: Some(call),
+            })),
+            None => Value::Unknown,
+        },
+        // `pkgs.callPackages ./dir { … }`: every attribute of what the
+        // file returns is a package made by that file.
+        KnownPrim::CallPackages => match ev.force(&a[0]) {
+            Value::Path(path) => {
+                let recipe = if flakelens_db::file_at(ev.db, &path).is_none() {
+                    format!("{}/default.nix", path.trim_end_matches('/'))
+                } else {
+                    path.to_string()
+                };
+                if flakelens_db::file_at(ev.db, &recipe).is_none() {
+                    return Value::Unknown;
+                }
+                let function = ev.import(&recipe);
+                let made = match function {
+                    Value::Lambda(_) => ev.apply(&function, a[1].clone(), None),
+                    other => other,
+                };
+                let Value::Attrs(made) = made else {
+                    return Value::Unknown;
+                };
+                let mut result = Attrs {
+                    incomplete: made.incomplete,
+                    ..Attrs::default()
+                };
+                for (name, entry) in &made.entries {
+                    let package = Value::Package(Rc::new(crate::eval::PackageValue {
+                        recipe: recipe.as_str().into(),
+                        call,
+                    }));
+                    result.entries.insert(
+                        name.clone(),
+                        crate::eval::AttrEntry {
+                            value: ev.value_thunk(package, entry.value.loc()),
+                            ..entry.clone()
+                        },
+                    );
+                }
+                Value::Attrs(Rc::new(result))
+            }
+            _ => Value::Unknown,
+        },
         KnownPrim::PkgsExtend => {
             record_extend(ev, &a[0], call);
             Value::Pkgs(Rc::from(Vec::new()))
@@ -160,6 +232,25 @@ pub fn apply_composed(ev: &Evaluator, overlays: &Thunk, final_: &Thunk, prev: &T
 pub fn select_pkgs(ev: &Evaluator, path: &[Name], name: &str) -> Option<Value> {
     if name == "callPackage" {
         return Some(KnownPrim::CallPackage.value());
+    }
+    if name == "callPackages" {
+        return Some(KnownPrim::CallPackages.value());
+    }
+    if path.len() < 2 {
+        let full = match path.first() {
+            Some(first) => format!("{first}.{name}"),
+            None => name.to_string(),
+        };
+        if let Some((_, arity)) = super::tables::INLINE_BUILDERS
+            .iter()
+            .find(|(builder, _)| *builder == full)
+        {
+            return Some(if *arity == 1 {
+                KnownPrim::InlineBuild1.value()
+            } else {
+                KnownPrim::InlineBuild2.value()
+            });
+        }
     }
     if path.is_empty() && name == "lib" {
         return Some(ev.lib());

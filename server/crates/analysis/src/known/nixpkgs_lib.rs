@@ -134,6 +134,8 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("eachDefaultSystem", KnownPrim::EachDefaultSystem.prim()),
     ("eachSystem", KnownPrim::EachSystem.prim()),
     ("mkFlake", KnownPrim::MkFlake.prim()),
+    ("collect", KnownPrim::Collect.prim()),
+    ("pathIsDirectory", KnownPrim::PathIsDirectory.prim()),
 ];
 
 pub fn make_lib(ev: &Evaluator) -> Value {
@@ -456,6 +458,27 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             _ => Value::Unknown,
         },
         KnownPrim::ConcatMapAttrs => concat_map_attrs(ev, &a[0], &a[1]),
+        KnownPrim::Collect => {
+            let mut out = Vec::new();
+            let function = ev.force(&a[0]);
+            match collect(ev, &function, &a[1], &mut out, 0) {
+                true => Value::List(Rc::new(out)),
+                false => Value::Unknown,
+            }
+        }
+        KnownPrim::PathIsDirectory => match ev.force(&a[0]) {
+            Value::Path(path) => {
+                if flakelens_db::is_directory(ev.db, &path) {
+                    Value::Bool(true)
+                } else if flakelens_db::file_at(ev.db, &path).is_some() || path.ends_with(".nix") {
+                    Value::Bool(false)
+                } else {
+                    // Only .nix files are loaded: an empty-looking folder may exist.
+                    Value::Unknown
+                }
+            }
+            _ => Value::Unknown,
+        },
         // lib.forEach list f = map f list
         KnownPrim::ForEach => match list(ev, &a[0]) {
             Some(items) => Value::List(Rc::new(
@@ -482,6 +505,35 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         },
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
+    }
+}
+
+/// `lib.collect pred value`: `[ value ]` when `pred value`, else the
+/// collected values of its attributes (in name order). Values the predicate
+/// cannot decide on are skipped unless they are attrsets, which are walked;
+/// returns false when the walk meets a value it cannot see.
+fn collect(ev: &Evaluator, pred: &Value, value: &Thunk, out: &mut Vec<Thunk>, depth: u32) -> bool {
+    if depth > 32 || out.len() > 20_000 {
+        return false;
+    }
+    match ev.apply(pred, value.clone(), None) {
+        Value::Bool(true) => {
+            out.push(value.clone());
+            return true;
+        }
+        Value::Bool(false) => {}
+        _ => {}
+    }
+    match ev.force(value) {
+        Value::Attrs(set) => {
+            let mut known = !set.incomplete;
+            for entry in set.entries.values() {
+                known &= collect(ev, pred, &entry.value, out, depth + 1);
+            }
+            known
+        }
+        Value::Unknown | Value::Config(_) | Value::Pkgs(_) | Value::Input(_) => false,
+        _ => true,
     }
 }
 

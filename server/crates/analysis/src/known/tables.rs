@@ -57,3 +57,20 @@ pub const FLAKE_UTILS_DEFAULT_SYSTEMS: [&str; 4] = [
     "x86_64-darwin",
     "aarch64-darwin",
 ];
+
+/// nixpkgs builders that make a package from arguments written inline
+/// (overlay entries such as `prev.writeShellScriptBin "x" "…"`): the path
+/// below `pkgs` and how many arguments the builder takes.
+pub const INLINE_BUILDERS: &[(&str, usize)] = &[
+    ("writeShellScriptBin", 2),
+    ("writeScriptBin", 2),
+    ("writeShellApplication", 1),
+    ("stdenv.mkDerivation", 1),
+    ("stdenvNoCC.mkDerivation", 1),
+    ("appimageTools.wrapType2", 1),
+    ("buildGoModule", 1),
+    ("rustPlatform.buildRustPackage", 1),
+    ("buildNpmPackage", 1),
+    ("symlinkJoin", 1),
+    ("python3Packages.buildPythonApplication", 1),
+];

@@ -13,7 +13,16 @@ pub fn definition_entries(ev: &Evaluator, thunk: &Thunk, depth: u32) -> (Vec<Def
     let mut entries = Vec::new();
     let mut incomplete = false;
     let mut budget = MAX_DEF_ENTRIES;
-    collect_entries(ev, thunk, depth, &mut entries, &mut incomplete, &mut budget);
+    let mut when = Vec::new();
+    collect_entries(
+        ev,
+        thunk,
+        depth,
+        &mut entries,
+        &mut incomplete,
+        &mut budget,
+        &mut when,
+    );
     (entries, incomplete)
 }
 
@@ -24,6 +33,7 @@ fn collect_entries(
     out: &mut Vec<DefEntry>,
     incomplete: &mut bool,
     budget: &mut usize,
+    when: &mut Vec<Cond>,
 ) {
     if depth > MAX_DEF_DEPTH || *budget == 0 {
         *incomplete = true;
@@ -35,20 +45,25 @@ fn collect_entries(
         return;
     };
     match attrs.marker {
-        Some("if") | Some("override") | Some("order") => {
+        Some(marker @ ("if" | "override" | "order")) => {
+            let before = when.len();
+            if marker == "if" {
+                when.extend(condition(ev, &attrs));
+            }
             match attrs.get("content") {
                 Some(content) => {
-                    collect_entries(ev, &content.value, depth, out, incomplete, budget)
+                    collect_entries(ev, &content.value, depth, out, incomplete, budget, when)
                 }
                 None => *incomplete = true,
             }
+            when.truncate(before);
             return;
         }
         Some("merge") => {
             match attrs.get("contents").map(|c| ev.force(&c.value)) {
                 Some(Value::List(items)) => {
                     for item in items.iter() {
-                        collect_entries(ev, item, depth, out, incomplete, budget);
+                        collect_entries(ev, item, depth, out, incomplete, budget, when);
                     }
                 }
                 _ => *incomplete = true,
@@ -70,7 +85,10 @@ fn collect_entries(
             return;
         }
         *budget -= 1;
-        let value = def_value(ev, &entry.value, depth + 1, budget);
+        let mut value = def_value(ev, &entry.value, depth + 1, budget);
+        if !when.is_empty() {
+            value.when.splice(0..0, when.iter().cloned());
+        }
         out.push(DefEntry {
             name: name.to_string(),
             key: entry.key,
@@ -87,6 +105,7 @@ pub fn def_value(ev: &Evaluator, thunk: &Thunk, depth: u32, budget: &mut usize) 
         return DefValue {
             kind: DefKind::Unknown,
             range,
+            when: Vec::new(),
         };
     }
     let value = ev.force(thunk);
@@ -105,14 +124,19 @@ pub fn def_value(ev: &Evaluator, thunk: &Thunk, depth: u32, budget: &mut usize) 
                 .collect(),
         ),
         Value::Attrs(attrs) => match attrs.marker {
-            Some("if") | Some("override") | Some("order") => {
-                return match attrs.get("content") {
+            Some(marker @ ("if" | "override" | "order")) => {
+                let mut value = match attrs.get("content") {
                     Some(content) => def_value(ev, &content.value, depth, budget),
                     None => DefValue {
                         kind: DefKind::Unknown,
                         range,
+                        when: Vec::new(),
                     },
                 };
+                if marker == "if" {
+                    value.when.splice(0..0, condition(ev, &attrs));
+                }
+                return value;
             }
             Some("merge") => {
                 // A merge of lists is the concatenation of their elements.
@@ -171,5 +195,22 @@ pub fn def_value(ev: &Evaluator, thunk: &Thunk, depth: u32, budget: &mut usize) 
         },
         _ => DefKind::Unknown,
     };
-    DefValue { kind, range }
+    DefValue {
+        kind,
+        range,
+        when: Vec::new(),
+    }
+}
+
+/// The condition of an `mkIf` marker.
+/// A literal `true` is no condition (an empty list).
+fn condition(ev: &Evaluator, attrs: &crate::eval::Attrs) -> Vec<Cond> {
+    match attrs.get("condition").map(|entry| ev.force(&entry.value)) {
+        Some(Value::Bool(true)) => Vec::new(),
+        Some(Value::Bool(false)) => vec![Cond::False],
+        Some(Value::Config(path)) => vec![Cond::Option(
+            path.iter().map(|name| name.to_string()).collect(),
+        )],
+        _ => vec![Cond::Unknown],
+    }
 }

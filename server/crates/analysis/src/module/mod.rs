@@ -114,6 +114,20 @@ fn quote(text: &str) -> String {
 pub struct DefValue {
     pub kind: DefKind,
     pub range: Option<FileRange>,
+    /// The `mkIf` conditions this value is defined under, outermost first
+    /// (those wrapping it or the attrset holding it, within this module).
+    pub when: Vec<Cond>,
+}
+
+/// The condition of one `mkIf`, as far as the module alone tells.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Cond {
+    /// A literal `false`.
+    False,
+    /// The value of an option: `mkIf cfg.enable` with `cfg = config.x`.
+    Option(Vec<String>),
+    /// Anything else.
+    Unknown,
 }
 
 /// One attribute of a definition tree.

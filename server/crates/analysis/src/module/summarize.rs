@@ -146,6 +146,14 @@ pub fn summarize(ev: &Evaluator, thunk: &Thunk, stack: &mut Vec<SourceFile>) -> 
     if let Value::Lambda(_) = value {
         let args = module_args(ev, &[]);
         value = ev.apply(&value, args, None);
+        // `_: { config, lib, ... }: { … }`: a module behind a repo helper's
+        // own argument (what the helper passes is not known).
+        if let Value::Lambda(inner) = &value {
+            if is_module_pattern(&inner.lambda) {
+                let args = module_args(ev, &[]);
+                value = ev.apply(&value, args, None);
+            }
+        }
     }
     let Value::Attrs(attrs) = value else {
         summary.unknown = true;
@@ -706,4 +714,19 @@ fn source_text(ev: &Evaluator, thunk: &Thunk) -> Option<String> {
         rendered.push('…');
     }
     Some(rendered)
+}
+
+/// `{ config, lib, pkgs, ... }:`: a pattern with `...` that names one of the
+/// module system's own arguments.
+fn is_module_pattern(lambda: &flakelens_syntax::ast::Lambda) -> bool {
+    use flakelens_syntax::ast;
+    let Some(ast::Param::Pattern(pattern)) = lambda.param() else {
+        return false;
+    };
+    pattern.ellipsis_token().is_some()
+        && pattern
+            .pat_entries()
+            .filter_map(|entry| entry.ident())
+            .filter_map(|ident| crate::eval::ident_text(&ident))
+            .any(|name| matches!(name.as_ref(), "config" | "lib" | "pkgs" | "options"))
 }

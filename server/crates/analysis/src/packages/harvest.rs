@@ -72,6 +72,14 @@ pub(crate) fn harvest_overlay(ev: &Evaluator, function: &Value) -> Option<Harves
     let added = ev.apply(&partial, symbolic_pkgs(ev), None);
     let mut found = Vec::new();
     collect_packages(ev, &added, "", 0, &mut found);
+    // `{ inherit custom; } // custom`: a nested set that repeats packages
+    // the overlay also adds at the top is a second name, not more packages.
+    let top: std::collections::BTreeSet<String> = found
+        .iter()
+        .filter(|f| !f.name.contains('.'))
+        .map(|f| f.recipe.clone())
+        .collect();
+    found.retain(|f| !f.name.contains('.') || !top.contains(&f.recipe));
     Some(HarvestedOverlay { origin, found })
 }
 

@@ -13,7 +13,7 @@ use super::*;
 /// What a recipe file says, read from its syntax.
 #[salsa::tracked(returns(ref))]
 pub fn recipe_info(db: &dyn Db, file: SourceFile) -> Arc<RecipeInfo> {
-    let mut info = RecipeInfo::default();
+    let info = RecipeInfo::default();
     let Some(mut expr) = flakelens_db::parse(db, file).root_expr() else {
         return Arc::new(info);
     };
@@ -46,8 +46,32 @@ pub fn recipe_info(db: &dyn Db, file: SourceFile) -> Arc<RecipeInfo> {
             _ => break,
         };
     }
+    Arc::new(derivation_info(expr, &strings, info))
+}
+
+/// What a package built inline says: the builder call at `call` (an
+/// overlay entry `x = prev.writeShellScriptBin "x" "…";`).
+pub fn inline_recipe_info(db: &dyn Db, call: crate::FileRange) -> RecipeInfo {
+    let root = flakelens_db::parse(db, call.file).syntax();
+    let node = root.covering_element(call.range);
+    let expr = node
+        .ancestors()
+        .find(|n| n.text_range() == call.range)
+        .and_then(ast::Expr::cast);
+    match expr {
+        Some(expr) => derivation_info(expr, &BTreeMap::new(), RecipeInfo::default()),
+        None => RecipeInfo::default(),
+    }
+}
+
+/// The builder, name, version and meta of a derivation call.
+fn derivation_info(
+    expr: ast::Expr,
+    strings: &BTreeMap<String, String>,
+    mut info: RecipeInfo,
+) -> RecipeInfo {
     let ast::Expr::Apply(apply) = &expr else {
-        return Arc::new(info);
+        return info;
     };
     info.derivation = Some(apply.syntax().text_range());
     let mut arguments = Vec::new();
@@ -85,18 +109,18 @@ pub fn recipe_info(db: &dyn Db, file: SourceFile) -> Arc<RecipeInfo> {
         Some(set) => {
             let mut scope = strings.clone();
             if set.rec_token().is_some() {
-                collect_literal_bindings(&set, &strings, &mut scope);
+                collect_literal_bindings(&set, strings, &mut scope);
             }
             read_derivation_attrs(&set, &scope, &mut info);
         }
         None => {
             // writeShellScriptBin "name" "…", runCommand "name" { } "…".
-            if let Some(name) = arguments.first().and_then(|a| literal(a, &strings)) {
+            if let Some(name) = arguments.first().and_then(|a| literal(a, strings)) {
                 info.pname = Some(name);
             }
         }
     }
-    Arc::new(info)
+    info
 }
 
 pub(crate) fn attr_set(expr: ast::Expr) -> Option<ast::AttrSet> {

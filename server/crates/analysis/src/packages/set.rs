@@ -54,9 +54,12 @@ impl Builder {
             Some(index) => *index,
             None => {
                 let recipe_file = flakelens_db::file_at(db, &found.recipe);
-                let info = recipe_file
-                    .map(|file| (**recipe_info(db, file)).clone())
-                    .unwrap_or_default();
+                let info = match (recipe_file, found.call) {
+                    // Built inline: the recipe is the builder call.
+                    (Some(file), Some(call)) if call.file == file => inline_recipe_info(db, call),
+                    (Some(file), _) => (**recipe_info(db, file)).clone(),
+                    _ => RecipeInfo::default(),
+                };
                 self.set.packages.push(Package {
                     name: found.name.clone(),
                     recipe: found.recipe.clone(),
@@ -322,7 +325,17 @@ pub(crate) fn flake_output_packages(
     let Value::Attrs(attrs) = value else {
         return;
     };
-    if attrs.marker.is_some() || depth > 4 {
+    if depth > 4 {
+        return;
+    }
+    if attrs.marker.is_some() {
+        // `packages = lib.mkMerge [ { … } (lib.mkIf … { … }) ]`: every part
+        // (conditional ones included) holds packages of the repo.
+        for part in unwrap_definitions(ev, value.clone(), 0) {
+            if matches!(&part, Value::Attrs(a) if a.marker.is_none()) {
+                flake_output_packages(ev, builder, kind, label, system, &part, prefix, depth + 1);
+            }
+        }
         return;
     }
     for (name, entry) in &attrs.entries {

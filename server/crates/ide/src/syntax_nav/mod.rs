@@ -662,7 +662,7 @@ pub(super) fn attr_site(
             // A let binding or rec-set key.
             let scope = holder.parent()?;
             let binds = scope.kind() == SyntaxKind::NODE_LET_IN
-                || ast::AttrSet::cast(scope).is_some_and(|set| set.rec_token().is_some());
+                || ast::AttrSet::cast(scope).is_some_and(|set| is_rec(&set));
             if binds && index == 0 {
                 if let Seg::Name(name) = &segs[0].0 {
                     return Some(Site::BindingSite {

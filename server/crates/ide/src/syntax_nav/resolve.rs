@@ -7,6 +7,17 @@ use rowan::ast::AstNode;
 
 use super::*;
 
+/// Whether a set is `rec { … }`. `rec` is the set's first token; rnix's
+/// `rec_token()` scans every child, which made each lookup through a big
+/// set linear in its size (references to a name used 8,000 times in a
+/// module: 8 s).
+pub fn is_rec(set: &ast::AttrSet) -> bool {
+    set.syntax()
+        .children_with_tokens()
+        .find(|child| !child.kind().is_trivia())
+        .is_some_and(|child| child.kind() == SyntaxKind::TOKEN_REC)
+}
+
 /// Resolves a variable use lexically.
 pub fn resolve(ident: &ast::Ident) -> Option<Binding> {
     let name = ident.syntax().text().to_string();
@@ -33,7 +44,7 @@ pub fn resolve(ident: &ast::Ident) -> Option<Binding> {
             }
             SyntaxKind::NODE_ATTR_SET => {
                 let set = ast::AttrSet::cast(node.clone())?;
-                if set.rec_token().is_some() {
+                if is_rec(&set) {
                     if let Some(binding) = lookup_entries(&set, &name) {
                         return Some(binding);
                     }

@@ -1,0 +1,1 @@
+{ imports = [ ./flake.nix ./configuration.nix ../x.nix ]; services.y.enable = true; }

@@ -1,0 +1,4 @@
+# Local overlays, applied in order.
+[
+  (import ./mods/_pkgs.nix)
+]
