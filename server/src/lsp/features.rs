@@ -57,6 +57,9 @@ pub fn completion(
                 CompletionKind::Value => CompletionItemKind::VALUE,
                 CompletionKind::Package => CompletionItemKind::CLASS,
                 CompletionKind::PackageNamespace => CompletionItemKind::MODULE,
+                CompletionKind::Variable => CompletionItemKind::VARIABLE,
+                CompletionKind::Function => CompletionItemKind::FUNCTION,
+                CompletionKind::Keyword => CompletionItemKind::KEYWORD,
             };
             let range = to_proto::range(&index, item.replace, encoding);
             to_proto::completion_item(
@@ -275,4 +278,58 @@ pub fn code_actions(
         }
     }
     Ok(Some(out))
+}
+
+/// `textDocument/prepareRename`: the name's range, or the reason a rename
+/// is refused (sent to the client as the error message).
+pub fn prepare_rename(
+    analysis: &Analysis,
+    path: &str,
+    position: Position,
+    encoding: PositionEncoding,
+) -> Cancellable<Result<Option<PrepareRenameResponse>, String>> {
+    let Some((index, offset)) = from_proto::index_and_offset(analysis, path, position, encoding)?
+    else {
+        return Ok(Ok(None));
+    };
+    Ok(analysis.prepare_rename(path, offset)?.map(|(range, name)| {
+        Some(PrepareRenameResponse::RangeWithPlaceholder {
+            range: to_proto::range(&index, range, encoding),
+            placeholder: name,
+        })
+    }))
+}
+
+/// `textDocument/rename`: one workspace edit, or the reason it is refused.
+pub fn rename(
+    analysis: &Analysis,
+    path: &str,
+    position: Position,
+    new_name: &str,
+    encoding: PositionEncoding,
+) -> Cancellable<Result<Option<WorkspaceEdit>, String>> {
+    let Some(offset) = from_proto::offset_in(analysis, path, position, encoding)? else {
+        return Ok(Ok(None));
+    };
+    let edits = match analysis.rename(path, offset, new_name)? {
+        Ok(edits) => edits,
+        Err(message) => return Ok(Err(message)),
+    };
+    let mut changes: std::collections::HashMap<Url, Vec<TextEdit>> = Default::default();
+    for edit in edits {
+        let (Some(uri), Some(index)) = (
+            to_proto::uri_of(&edit.path),
+            analysis.line_index(&edit.path)?,
+        ) else {
+            continue;
+        };
+        changes.entry(uri).or_default().push(TextEdit {
+            range: to_proto::range(&index, edit.range, encoding),
+            new_text: edit.new_text,
+        });
+    }
+    Ok(Ok(Some(WorkspaceEdit {
+        changes: Some(changes),
+        ..WorkspaceEdit::default()
+    })))
 }

@@ -600,6 +600,10 @@ impl LanguageServer for Backend {
                     ..CompletionOptions::default()
                 }),
                 references_provider: Some(OneOf::Left(true)),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: WorkDoneProgressOptions::default(),
+                })),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
                 code_action_provider: Some(CodeActionProviderCapability::Options(
@@ -845,6 +849,40 @@ impl LanguageServer for Backend {
         .await
     }
 
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let position = params.position;
+        let answer = self
+            .timed(
+                "prepareRename",
+                Some(&path.clone()),
+                move |analysis, encoding| {
+                    features::prepare_rename(analysis, &path, position, encoding)
+                },
+            )
+            .await?;
+        answer.map_err(refused)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let position = params.text_document_position.position;
+        let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        let new_name = params.new_name;
+        let answer = self
+            .timed("rename", Some(&path.clone()), move |analysis, encoding| {
+                features::rename(analysis, &path, position, &new_name, encoding)
+            })
+            .await?;
+        answer.map_err(refused)
+    }
+
     async fn document_symbol(
         &self,
         params: DocumentSymbolParams,
@@ -885,5 +923,15 @@ impl LanguageServer for Backend {
             move |analysis, encoding| features::code_actions(analysis, &path, range, encoding),
         )
         .await
+    }
+}
+
+/// A request the server declines with a reason the client shows
+/// (LSP `RequestFailed`).
+fn refused(message: String) -> tower_lsp::jsonrpc::Error {
+    tower_lsp::jsonrpc::Error {
+        code: tower_lsp::jsonrpc::ErrorCode::ServerError(-32803),
+        message: message.into(),
+        data: None,
     }
 }

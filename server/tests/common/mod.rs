@@ -1,6 +1,8 @@
 //! Helpers shared by the binary's end-to-end tests.
 #![allow(dead_code)]
 
+pub mod lsp;
+
 use std::path::{Path, PathBuf};
 
 /// A copy of a fixture in a fresh temporary directory.

@@ -29,6 +29,12 @@ pub enum CompletionKind {
     Package,
     /// A package scope with packages below it (`pkgs.mine.`).
     PackageNamespace,
+    /// A name in scope (let binding, lambda formal, rec attribute).
+    Variable,
+    /// A builtin or `lib` function.
+    Function,
+    /// `true`, `false`, `null`, `builtins`.
+    Keyword,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -224,10 +230,52 @@ fn literal_values(ty: &TypeData, out: &mut Vec<String>) {
 /// Completions at `offset`: options (and values) first; where there are
 /// none, the repo's packages (`pkgs.`, `self.packages.${system}.`).
 pub(crate) fn completions_at(db: &dyn Db, path: &str, offset: TextSize) -> Vec<CompletionItem> {
+    // A Nix expression position is recognised on the cached tree, where
+    // option keys and packages cannot be; directly after `key =` the
+    // option's values come first.
+    let lang = file_ctx(db, path).and_then(|cx| {
+        let text = cx.file.text(db).clone();
+        crate::lang::context(&text, &cx.root, offset).map(|lang| (cx.root, lang))
+    });
+    if let Some((root, lang)) = &lang {
+        if let crate::lang::LangContext::Scope {
+            after_assign: true, ..
+        } = lang
+        {
+            // Directly after `key =`: the option's values, if it has some.
+            if let Some(cx) = file_ctx(db, path) {
+                let text = cx.file.text(db).clone();
+                if let Some(CompletionContext::Value {
+                    path: option,
+                    partial,
+                    replace,
+                }) = syntax_nav::value_context(root, &text, offset, cx.is_flake)
+                {
+                    let indexes = scope::indexes_at(db, cx.file, offset);
+                    let items = value_items(&indexes, &option, &partial, replace);
+                    if !items.is_empty() {
+                        return items;
+                    }
+                }
+            }
+        }
+        return crate::lang::completions(root, offset, lang);
+    }
     let items = completions(db, path, offset);
     if !items.is_empty() {
         return items;
     }
+    let packages = package_items(db, path, offset);
+    if !packages.is_empty() {
+        return packages;
+    }
+    match &lang {
+        Some((root, lang)) => crate::lang::completions(root, offset, lang),
+        None => Vec::new(),
+    }
+}
+
+fn package_items(db: &dyn Db, path: &str, offset: TextSize) -> Vec<CompletionItem> {
     crate::packages::package_completions(db, path, offset)
         .into_iter()
         .map(|item| CompletionItem {
@@ -270,6 +318,9 @@ mod tests {
                     CompletionKind::Value => "val",
                     CompletionKind::Package => "pkg",
                     CompletionKind::PackageNamespace => "pns",
+                    CompletionKind::Variable => "var",
+                    CompletionKind::Function => "fn ",
+                    CompletionKind::Keyword => "kw ",
                 };
                 format!(
                     "{kind} {} — {}",

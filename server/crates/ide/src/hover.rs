@@ -229,15 +229,19 @@ fn conditional_definitions(
     }
 }
 
-/// Hover at `offset`: an option or variable, else one of the repo's packages.
+/// Hover at `offset`: a builtin or lib function, an option or variable,
+/// else one of the repo's packages.
 pub(crate) fn hover_at(db: &dyn Db, path: &str, offset: TextSize) -> Option<HoverResult> {
     // Nothing known is no hover, never an empty one.
     let known = |hover: &HoverResult| !hover.markdown.trim().is_empty();
-    hover(db, path, offset).filter(known).or_else(|| {
-        crate::packages::package_hover(db, path, offset)
-            .map(|(range, markdown)| HoverResult { markdown, range })
-            .filter(known)
-    })
+    // Builtins and lib functions first: cheap, and never an option.
+    crate::lang::hover(db, path, offset)
+        .or_else(|| hover(db, path, offset).filter(known))
+        .or_else(|| {
+            crate::packages::package_hover(db, path, offset)
+                .map(|(range, markdown)| HoverResult { markdown, range })
+                .filter(known)
+        })
 }
 
 #[cfg(test)]

@@ -16,7 +16,10 @@ pub mod completion;
 pub mod filters;
 mod goto;
 pub mod hover;
+mod lang;
+pub mod nix_docs;
 pub mod references;
+pub mod rename;
 pub mod scope;
 pub mod symbols;
 mod upstream;
@@ -460,6 +463,25 @@ impl Analysis {
         include_declaration: bool,
     ) -> Cancellable<Vec<references::Reference>> {
         self.with_db(|db| references::references(db, path, offset, include_declaration))
+    }
+
+    /// The range and name to rename at `offset`, or why it cannot be.
+    pub fn prepare_rename(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Result<(TextRange, String), String>> {
+        self.with_db(|db| rename::prepare_rename(db, path, offset))
+    }
+
+    /// The edits renaming the option at `offset`, or why it cannot be.
+    pub fn rename(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+        new_name: &str,
+    ) -> Cancellable<Result<Vec<rename::RenameEdit>, String>> {
+        self.with_db(|db| rename::rename(db, path, offset, new_name))
     }
 
     /// The outline of one file.

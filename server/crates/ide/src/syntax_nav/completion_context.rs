@@ -192,7 +192,7 @@ fn may_be_key_or_read(root: &SyntaxNode, text: &str, offset: TextSize) -> bool {
 }
 
 /// `path = |` or `path = tr|`: completing a value.
-pub(super) fn value_context(
+pub(crate) fn value_context(
     root: &SyntaxNode,
     text: &str,
     offset: TextSize,
