@@ -160,8 +160,10 @@ pub(crate) fn check_closure(
         closure,
         host_name: host_name.to_string(),
         host_root,
-        // Per name in `owned`, weighing external modules.
-        top_level_owned: true,
+        // Externals are weighed per name in `owned`; a module that could
+        // not be resolved at all (or one a framework injects) could declare
+        // under any top-level name, so none is owned then.
+        top_level_owned: !closure.unknown,
         upstream,
         summaries: Some(summaries),
         when: Vec::new(),
