@@ -222,18 +222,19 @@ fn merge_definitions(ev: &Evaluator, definitions: &[Thunk], depth: usize, path: 
             keys.entry(name.clone()).or_default().push(entry.clone());
         }
     }
-    for (name, entries) in keys {
-        if entries.len() == 1 {
-            result
-                .entries
-                .insert(name, entries.into_iter().next().unwrap());
+    for (name, mut entries) in keys {
+        // Every key was pushed with at least one entry.
+        let Some(last) = entries.pop() else { continue };
+        if entries.is_empty() {
+            result.entries.insert(name, last);
             continue;
         }
+        entries.push(last);
+        let last = &entries[entries.len() - 1];
         let mut here = path.to_vec();
         here.push(name.clone());
         let thunks: Vec<Thunk> = entries.iter().map(|e| e.value.clone()).collect();
         let value = merge_definitions(ev, &thunks, depth + 1, &here);
-        let last = entries.last().unwrap();
         let entry = crate::eval::AttrEntry {
             value: ev.value_thunk(value, last.value.loc()),
             ..last.clone()
