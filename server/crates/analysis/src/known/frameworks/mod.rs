@@ -5,6 +5,7 @@
 
 pub mod clan;
 pub mod colmena;
+pub mod den;
 pub mod import_tree;
 pub mod layout;
 
