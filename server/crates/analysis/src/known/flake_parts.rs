@@ -25,6 +25,13 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             let args = ev.value_thunk(Value::Attrs(Rc::new(args)), None);
             ev.apply(&function, args, None)
         }
+        KnownPrim::ImportApply => match ev.force(&a[0]) {
+            Value::Path(path) => {
+                let function = ev.import(&path);
+                ev.apply(&function, a[1].clone(), None)
+            }
+            _ => Value::Unknown,
+        },
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
@@ -63,6 +70,7 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             args.insert_value("inputs", ev.flake_inputs());
             args.insert_thunk("self", ev.flake_self());
             args.insert_value("lib", ev.lib());
+            args.insert_value("flake-parts-lib", ev.lib());
             args.insert_thunk("config", config.clone());
             // den's module argument is its option tree.
             args.insert_thunk("den", ev.select_thunk(config.clone(), "den".into(), None));

@@ -2,16 +2,18 @@
 //! loader?; transformer?; }` is an attrset mirroring the tree under `src`:
 //! `a/b.nix` is `a.b`, directories are nested sets, names starting with
 //! `_` are private (left out). With the default loader each file is
-//! imported and, when it is a function, called with `inputs` (plus haumea's
-//! `self`/`super`/`root`, unknown here); a custom `loader` is called as
-//! `loader inputs path`. Transformers are not modelled: with one the result
-//! is unknown.
+//! imported and, when it is a function, called with `inputs` plus `self`
+//! (the file's value), `super` (its directory) and `root` (the tree); a
+//! custom `loader` is called as
+//! `loader inputs path`, a list of matchers `{ matches; loader; }` by the
+//! first that accepts the file name. Transformers `cursor: set: …` are
+//! applied to every directory's set, bottom-up.
 
 use std::rc::Rc;
 
 use super::KnownPrim;
 use crate::eval::builtins::attrs;
-use crate::eval::{Attrs, Evaluator, PrimApp, Thunk, Value};
+use crate::eval::{Attrs, Evaluator, Name, PrimApp, Thunk, Value};
 
 pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
     match prim {
@@ -36,6 +38,22 @@ pub fn lib() -> Value {
         ..Attrs::default()
     };
     lib.insert_value("load", KnownPrim::HaumeaLoad.value());
+    // Loaders are `inputs: path: …`: `verbatim` is the path itself
+    // (`flip const`), `default` the default loader (`flip leaf`).
+    let flipped = |prim: KnownPrim| {
+        Value::Prim(Rc::new(PrimApp {
+            prim: KnownPrim::Flip.prim(),
+            args: vec![Thunk::from_value(prim.value())],
+            call: None,
+        }))
+    };
+    let mut loaders = Attrs {
+        incomplete: true,
+        ..Attrs::default()
+    };
+    loaders.insert_value("verbatim", flipped(KnownPrim::Const));
+    loaders.insert_value("default", flipped(KnownPrim::HaumeaLeaf));
+    lib.insert_value("loaders", Value::Attrs(Rc::new(loaders)));
     Value::Attrs(Rc::new(lib))
 }
 
@@ -43,62 +61,133 @@ fn load(ev: &Evaluator, args: &Thunk) -> Value {
     let Some(args) = attrs(ev, args) else {
         return Value::Unknown;
     };
-    if args.get("transformer").is_some() {
-        return Value::Unknown;
-    }
     let Some(Value::Path(src)) = args.get("src").map(|e| ev.force(&e.value)) else {
         return Value::Unknown;
     };
-    let mut inputs = match args.get("inputs").and_then(|e| attrs(ev, &e.value)) {
+    let inputs = match args.get("inputs").and_then(|e| attrs(ev, &e.value)) {
         Some(inputs) => (*inputs).clone(),
         None => Attrs::default(),
     };
-    // self, super, root: haumea's own views of the tree (not modelled).
-    for name in ["self", "super", "root"] {
-        if inputs.get(name).is_none() {
-            inputs.insert_value(name, Value::Unknown);
-        }
-    }
-    let inputs = ev.value_thunk(Value::Attrs(Rc::new(inputs)), None);
     let loader = args.get("loader").map(|e| e.value.clone());
-    Value::Attrs(Rc::new(tree(ev, &src, &inputs, loader.as_ref(), 0)))
+    let transformers = match args.get("transformer").map(|e| ev.force(&e.value)) {
+        None => Vec::new(),
+        Some(Value::List(items)) => items.to_vec(),
+        Some(function @ (Value::Lambda(_) | Value::Prim(_))) => vec![ev.value_thunk(function, None)],
+        Some(_) => return Value::Unknown,
+    };
+    // `root` is the whole tree, bound once it is built (values are lazy).
+    let root = ev.value_thunk(Value::Unknown, None);
+    let load = Load {
+        ev,
+        inputs,
+        loader,
+        transformers,
+        root: root.clone(),
+    };
+    let tree = load.tree(&src, &[]);
+    root.fill(tree.clone());
+    tree
 }
 
-fn tree(ev: &Evaluator, dir: &str, inputs: &Thunk, loader: Option<&Thunk>, depth: usize) -> Attrs {
-    let mut out = Attrs::default();
-    if depth > 16 {
-        out.incomplete = true;
-        return out;
+struct Load<'a, 'db> {
+    ev: &'a Evaluator<'db>,
+    inputs: Attrs,
+    loader: Option<Thunk>,
+    /// Applied to every directory's set, bottom-up: `t cursor set`.
+    transformers: Vec<Thunk>,
+    root: Thunk,
+}
+
+impl Load<'_, '_> {
+    /// The inputs of one file: the given ones plus `self` (the file's own
+    /// value), `super` (its directory) and `root`.
+    fn inputs(&self, directory: &Thunk, stem: &str) -> Thunk {
+        let ev = self.ev;
+        let mut inputs = self.inputs.clone();
+        inputs.insert_thunk("self", ev.select_thunk(directory.clone(), stem.into(), None));
+        inputs.insert_thunk("super", directory.clone());
+        inputs.insert_thunk("root", self.root.clone());
+        ev.value_thunk(Value::Attrs(Rc::new(inputs)), None)
     }
-    for (name, is_dir) in flakelens_db::read_dir(ev.db, dir) {
-        if name.starts_with('_') {
-            continue;
-        }
-        let Some(path) = flakelens_db::paths::join(dir, &name) else {
-            continue;
+
+    /// How a file is loaded: (its attribute name, the loader) or None
+    /// when no loader takes it. A list of matchers `{ matches; loader; }`
+    /// takes any file the first matching one accepts.
+    fn loader_for(&self, name: &str) -> Option<(String, Option<Thunk>)> {
+        let ev = self.ev;
+        let Some(loader) = &self.loader else {
+            return name.strip_suffix(".nix").map(|stem| (stem.to_string(), None));
         };
-        if is_dir {
-            let sub = tree(ev, &path, inputs, loader, depth + 1);
-            out.insert_value(&name, Value::Attrs(Rc::new(sub)));
-            continue;
-        }
-        let Some(stem) = name.strip_suffix(".nix") else {
-            // Other files need a matcher loader: not modelled.
-            continue;
+        let Value::List(matchers) = ev.force(loader) else {
+            return name
+                .strip_suffix(".nix")
+                .map(|stem| (stem.to_string(), Some(loader.clone())));
         };
-        let path = ev.value_thunk(Value::Path(path.into()), None);
-        let value = match loader {
-            Some(loader) => ev.apply_thunk(ev.apply_thunk(loader.clone(), inputs.clone()), path),
-            None => {
-                let leaf = Value::Prim(Rc::new(PrimApp {
-                    prim: KnownPrim::HaumeaLeaf.prim(),
-                    args: vec![path],
-                    call: None,
-                }));
-                ev.apply_thunk(ev.value_thunk(leaf, None), inputs.clone())
+        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_string();
+        for matcher in matchers.iter() {
+            let matcher = attrs(ev, matcher)?;
+            let matches = ev.force(&matcher.get("matches")?.value);
+            let argument = ev.value_thunk(Value::str(name), None);
+            match ev.apply(&matches, argument, None) {
+                Value::Bool(true) => return Some((stem, Some(matcher.get("loader")?.value.clone()))),
+                Value::Bool(false) => {}
+                _ => return None,
             }
-        };
-        out.insert_thunk(stem, value);
+        }
+        None
     }
-    out
+
+    fn tree(&self, dir: &str, cursor: &[Name]) -> Value {
+        let ev = self.ev;
+        let mut out = Attrs::default();
+        if cursor.len() > 16 {
+            return Value::Unknown;
+        }
+        let directory = ev.value_thunk(Value::Unknown, None);
+        for (name, is_dir) in flakelens_db::read_dir(ev.db, dir) {
+            if name.starts_with('_') {
+                continue;
+            }
+            let Some(path) = flakelens_db::paths::join(dir, &name) else {
+                continue;
+            };
+            if is_dir {
+                let mut here = cursor.to_vec();
+                here.push(name.as_str().into());
+                let sub = self.tree(&path, &here);
+                out.insert_value(&name, sub);
+                continue;
+            }
+            let Some((stem, loader)) = self.loader_for(&name) else {
+                continue;
+            };
+            let inputs = self.inputs(&directory, &stem);
+            let path = ev.value_thunk(Value::Path(path.into()), None);
+            let value = match loader {
+                Some(loader) => ev.apply_thunk(ev.apply_thunk(loader, inputs), path),
+                None => {
+                    let leaf = Value::Prim(Rc::new(PrimApp {
+                        prim: KnownPrim::HaumeaLeaf.prim(),
+                        args: vec![path],
+                        call: None,
+                    }));
+                    ev.apply_thunk(ev.value_thunk(leaf, None), inputs)
+                }
+            };
+            out.insert_thunk(&stem, value);
+        }
+        let mut value = Value::Attrs(Rc::new(out));
+        for transformer in &self.transformers {
+            let cursor = cursor
+                .iter()
+                .map(|c| Thunk::from_value(Value::Str(c.clone())))
+                .collect();
+            let cursor = ev.value_thunk(Value::List(Rc::new(cursor)), None);
+            let node = ev.value_thunk(value, None);
+            let step = ev.apply(&ev.force(transformer), cursor, None);
+            value = ev.apply(&step, node, None);
+        }
+        directory.fill(value.clone());
+        value
+    }
 }
