@@ -286,8 +286,7 @@ impl Parser<'_> {
                     for (key, item) in section.iter() {
                         match key {
                             "roots" | "darwin" | "home" => {
-                                let Some(paths) = self.paths(&format!("hosts.{key}"), item)
-                                else {
+                                let Some(paths) = self.paths(&format!("hosts.{key}"), item) else {
                                     continue;
                                 };
                                 // The kind travels as a prefix (see db `Settings`).

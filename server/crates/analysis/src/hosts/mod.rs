@@ -8,6 +8,7 @@ use flakelens_db::{paths, Db, SourceFile};
 use crate::eval::{Evaluator, Value};
 use crate::module::{ModuleRef, ModuleSummary};
 
+pub mod explain;
 pub mod modules;
 
 use crate::FileRange;
@@ -147,7 +148,11 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
         (HostKind::Home, "homeManagerConfigurations"),
     ];
     for (kind, output) in outputs_by_name {
-        let hive = if kind == HostKind::Nixos { hive.clone() } else { None };
+        let hive = if kind == HostKind::Nixos {
+            hive.clone()
+        } else {
+            None
+        };
         let own = match outputs.get(output) {
             Some(entry) => match ev.force(&entry.value) {
                 Value::Attrs(configurations) => Some(configurations),
@@ -173,7 +178,11 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
         };
         set.incomplete |= configurations.incomplete;
         for (name, entry) in &configurations.entries {
-            if set.hosts.iter().any(|h| h.kind == kind && *h.name == **name) {
+            if set
+                .hosts
+                .iter()
+                .any(|h| h.kind == kind && *h.name == **name)
+            {
                 continue;
             }
             let Value::System(system) = ev.force(&entry.value) else {

@@ -289,7 +289,10 @@ fn clan_outputs(ev: &Evaluator, clan: &Attrs, flake: &Value) -> Value {
     with_hosts(
         ev,
         &flake,
-        vec![("nixosConfigurations", nixos), ("darwinConfigurations", darwin)],
+        vec![
+            ("nixosConfigurations", nixos),
+            ("darwinConfigurations", darwin),
+        ],
     )
 }
 

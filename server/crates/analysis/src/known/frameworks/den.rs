@@ -110,7 +110,12 @@ pub fn hosts(ev: &Evaluator, den: &Attrs) -> Vec<(&'static str, Attrs)> {
             };
             if looks_like_system(key) {
                 for (name, host) in &value.entries {
-                    found.push((key.to_string(), name.clone(), attrs(ev, &host.value), host.key));
+                    found.push((
+                        key.to_string(),
+                        name.clone(),
+                        attrs(ev, &host.value),
+                        host.key,
+                    ));
                 }
             } else {
                 let system = value
@@ -164,7 +169,11 @@ pub fn hosts(ev: &Evaluator, den: &Attrs) -> Vec<(&'static str, Attrs)> {
                 call: None,
                 overrides: None,
             }));
-            let set = &mut sets.iter_mut().find(|(k, _)| *k == kind).expect("every kind").1;
+            let set = &mut sets
+                .iter_mut()
+                .find(|(k, _)| *k == kind)
+                .expect("every kind")
+                .1;
             set.entries.insert(
                 name,
                 crate::eval::AttrEntry {

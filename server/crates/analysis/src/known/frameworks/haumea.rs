@@ -72,7 +72,9 @@ fn load(ev: &Evaluator, args: &Thunk) -> Value {
     let transformers = match args.get("transformer").map(|e| ev.force(&e.value)) {
         None => Vec::new(),
         Some(Value::List(items)) => items.to_vec(),
-        Some(function @ (Value::Lambda(_) | Value::Prim(_))) => vec![ev.value_thunk(function, None)],
+        Some(function @ (Value::Lambda(_) | Value::Prim(_))) => {
+            vec![ev.value_thunk(function, None)]
+        }
         Some(_) => return Value::Unknown,
     };
     // `root` is the whole tree, bound once it is built (values are lazy).
@@ -104,7 +106,10 @@ impl Load<'_, '_> {
     fn inputs(&self, directory: &Thunk, stem: &str) -> Thunk {
         let ev = self.ev;
         let mut inputs = self.inputs.clone();
-        inputs.insert_thunk("self", ev.select_thunk(directory.clone(), stem.into(), None));
+        inputs.insert_thunk(
+            "self",
+            ev.select_thunk(directory.clone(), stem.into(), None),
+        );
         inputs.insert_thunk("super", directory.clone());
         inputs.insert_thunk("root", self.root.clone());
         ev.value_thunk(Value::Attrs(Rc::new(inputs)), None)
@@ -116,20 +121,27 @@ impl Load<'_, '_> {
     fn loader_for(&self, name: &str) -> Option<(String, Option<Thunk>)> {
         let ev = self.ev;
         let Some(loader) = &self.loader else {
-            return name.strip_suffix(".nix").map(|stem| (stem.to_string(), None));
+            return name
+                .strip_suffix(".nix")
+                .map(|stem| (stem.to_string(), None));
         };
         let Value::List(matchers) = ev.force(loader) else {
             return name
                 .strip_suffix(".nix")
                 .map(|stem| (stem.to_string(), Some(loader.clone())));
         };
-        let stem = name.rsplit_once('.').map_or(name, |(stem, _)| stem).to_string();
+        let stem = name
+            .rsplit_once('.')
+            .map_or(name, |(stem, _)| stem)
+            .to_string();
         for matcher in matchers.iter() {
             let matcher = attrs(ev, matcher)?;
             let matches = ev.force(&matcher.get("matches")?.value);
             let argument = ev.value_thunk(Value::str(name), None);
             match ev.apply(&matches, argument, None) {
-                Value::Bool(true) => return Some((stem, Some(matcher.get("loader")?.value.clone()))),
+                Value::Bool(true) => {
+                    return Some((stem, Some(matcher.get("loader")?.value.clone())))
+                }
                 Value::Bool(false) => {}
                 _ => return None,
             }
