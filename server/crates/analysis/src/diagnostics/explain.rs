@@ -228,6 +228,11 @@ fn upstream_state(db: &dyn Db, tree: UpstreamKind) -> String {
             "{} options not indexed (no tree found; `flakelens doctor` says where it looked)",
             tree.name()
         ),
+        Some(index) if !index.trusted_for_checks() => format!(
+            "{} options indexed from a tree that may not be the version flake.lock pins: \
+             used for hover and completion, not for diagnostics",
+            tree.name()
+        ),
         Some(index) if !index.complete() => format!(
             "{} options indexed, but {} of its module files could not be read statically",
             tree.name(),
@@ -260,6 +265,10 @@ pub(crate) fn not_owned_reason(cx: &HostContext, names: &[&str]) -> String {
         }
         let why = match crate::upstream::upstream_index(cx.db, tree) {
             None => format!("the {} options are not indexed", tree.name()),
+            Some(index) if !index.trusted_for_checks() => format!(
+                "the {} tree found may not be the version flake.lock pins",
+                tree.name()
+            ),
             Some(index) if !index.complete() => format!(
                 "the {} index is incomplete ({} files not read)",
                 tree.name(),

@@ -169,7 +169,9 @@ pub(crate) fn check_closure(
         .iter()
         .all(|description| description == "modulesPath");
     let upstream = crate::upstream::upstream_index(db, tree)
-        .filter(|index| index.complete() && top_level_owned && !closure.unknown)
+        .filter(|index| {
+            index.complete() && index.trusted_for_checks() && top_level_owned && !closure.unknown
+        })
         .map(|index| &**index);
     let mut cx = HostContext {
         db,
@@ -274,9 +276,13 @@ fn walk_entry(
                     cx.index.root.find(&names).0?.declaration().cloned()
                 });
                 if let Some(decl) = child.declaration() {
-                    upstream_use(cx, entry, path, decl);
+                    if !unsure_tree(cx, decl) {
+                        upstream_use(cx, entry, path, decl);
+                    }
                 }
-                let declaration = target.or_else(|| child.declaration().cloned());
+                let declaration = target
+                    .or_else(|| child.declaration().cloned())
+                    .filter(|decl| !from_unsure_tree(cx, decl, entry, path));
                 if let (Some(decl), true) = (declaration.as_ref(), cx.explain.is_some()) {
                     note_value(cx, entry, path, decl);
                 }
@@ -377,6 +383,32 @@ fn note_value(
         Some(_) if matches!(entry.value.kind, DefKind::Attrs { .. }) => {}
         Some(reason) => explain.silent(&host, range, path, reason),
     }
+}
+
+/// Whether `decl` comes from an upstream tree that may not be the version
+/// the repository evaluates (see `UpstreamIndex::version_unsure`).
+fn unsure_tree(cx: &HostContext, decl: &crate::module::Declaration) -> bool {
+    decl.meta.upstream.as_ref().is_some_and(|site| {
+        crate::upstream::upstream_index(cx.db, site.tree)
+            .is_some_and(|index| !index.trusted_for_checks())
+    })
+}
+
+/// [`unsure_tree`], noting the silence for `check --explain`.
+fn from_unsure_tree(
+    cx: &mut HostContext,
+    decl: &crate::module::Declaration,
+    entry: &DefEntry,
+    path: &[String],
+) -> bool {
+    let unsure = unsure_tree(cx, decl);
+    if unsure && cx.explain.is_some() {
+        let reason = "its declaration comes from an upstream tree that may not be the \
+                      version flake.lock pins (found via a registry, NIX_PATH or a channel)"
+            .to_string();
+        silent(cx, entry, path, reason);
+    }
+    unsure
 }
 
 fn silent(cx: &mut HostContext, entry: &DefEntry, path: &[String], reason: String) {
