@@ -566,9 +566,15 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
             .decl
             .map(|range| display_file(cx.db, range.file.path(cx.db)))
             .unwrap_or_else(|| "this repository".into());
+        // The host's own file when its first module is one (its path names
+        // the host); a shared module listed first would misname the host.
+        let own_name = cx.host_name.split('/').next().unwrap_or_default();
         let host = cx
             .host_root
             .map(|file| display_file(cx.db, file.path(cx.db)))
+            .filter(|path| {
+                !own_name.is_empty() && path.to_lowercase().contains(&own_name.to_lowercase())
+            })
             .unwrap_or_else(|| format!("host {}", cx.host_name));
         cx.out.push(Diagnostic {
             range,
