@@ -6,6 +6,7 @@
 pub mod clan;
 pub mod colmena;
 pub mod den;
+pub mod fup;
 pub mod haumea;
 pub mod import_tree;
 pub mod layout;
@@ -26,6 +27,7 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         KnownPrim::ClanBuild => clan::call(ev, app, prim),
         KnownPrim::SnowfallMkFlake => layout::snowfall(ev, app, prim),
         KnownPrim::HaumeaLoad | KnownPrim::HaumeaLeaf => haumea::call(ev, app, prim),
+        KnownPrim::FupMkFlake | KnownPrim::FupExportModules => fup::call(ev, app, prim),
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
@@ -45,6 +47,9 @@ pub fn input_lib(ev: &Evaluator, input: &str) -> Option<Value> {
         lib.insert_value("clan", KnownPrim::ClanBuild.value());
         lib.insert_value("buildClan", KnownPrim::ClanBuild.value());
         return Some(Value::Attrs(Rc::new(lib)));
+    }
+    if input_is(ev, input, "flake-utils-plus") {
+        return Some(fup::lib());
     }
     if input_is(ev, input, "haumea") {
         return Some(haumea::lib());
