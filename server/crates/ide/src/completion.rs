@@ -15,7 +15,7 @@ use flakelens_syntax::{TextRange, TextSize};
 
 use crate::hover::option_markdown;
 use crate::scope::{self, file_ctx};
-use crate::syntax_nav::{self, CompletionContext, Seg};
+use crate::syntax_nav::{self, CompletionContext};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CompletionKind {
@@ -84,7 +84,7 @@ pub(crate) fn completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<Comp
 fn segment_items(
     db: &dyn Db,
     indexes: &[Arc<OptionIndex>],
-    base: &[Seg],
+    base: &[Segment],
     partial: &str,
     replace: TextRange,
 ) -> Vec<CompletionItem> {
@@ -173,7 +173,7 @@ fn fuzzy(partial: &str, name: &str) -> bool {
 
 fn value_items(
     indexes: &[Arc<OptionIndex>],
-    path: &[Seg],
+    path: &[Segment],
     partial: &str,
     replace: TextRange,
 ) -> Vec<CompletionItem> {

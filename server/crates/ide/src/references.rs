@@ -9,7 +9,7 @@ use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::AstNode;
 
 use crate::scope::{self, file_ctx};
-use crate::syntax_nav::{self, Binding, Seg, Site};
+use crate::syntax_nav::{self, Binding, Site};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReferenceKind {
@@ -82,9 +82,7 @@ pub(crate) fn option_references(
         }
     };
     if include_declaration {
-        let names: Vec<String> = target.iter().map(|s| s.to_string()).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        if let (Some(node), _) = repo_options(db).root.find(&names) {
+        if let (Some(node), _) = repo_options(db).root.find(target) {
             for decl in &node.decls {
                 if let Some(range) = decl.key.or(decl.decl) {
                     push(range, ReferenceKind::Declaration, &mut out);
@@ -97,7 +95,7 @@ pub(crate) fn option_references(
             &summary.definitions,
             &mut Vec::new(),
             &mut |names, entry| {
-                if scope::names_match(names, target) {
+                if scope::written_at(names, target) {
                     if let Some(key) = entry.key {
                         push(key, ReferenceKind::Definition, &mut out);
                     }
@@ -141,7 +139,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
                 let segs = syntax_nav::attrpath_segs(&attrpath);
                 if !segs
                     .iter()
-                    .any(|(seg, _)| matches!(seg, Seg::Name(n) if n == last))
+                    .any(|(seg, _)| matches!(seg, Segment::Name(n) if n == last))
                 {
                     continue;
                 }
@@ -153,7 +151,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
                 };
                 for (seg, range) in segs {
                     path.push(seg);
-                    if scope::segs_match(&path, target) {
+                    if scope::written_at(&path, target) {
                         out.push(range);
                     }
                 }
@@ -169,7 +167,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
                     continue;
                 }
                 let site = ident_read(&node);
-                if site.is_some_and(|path| scope::segs_match(&path, target)) {
+                if site.is_some_and(|path| scope::written_at(&path, target)) {
                     out.push(node.text_range());
                 }
             }
@@ -180,7 +178,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
 }
 
 /// The config path an identifier reads (`with cfg; port`, `inherit (cfg) port`).
-fn ident_read(node: &SyntaxNode) -> Option<Vec<Seg>> {
+fn ident_read(node: &SyntaxNode) -> Option<Vec<Segment>> {
     let ident = ast::Ident::cast(node.clone())?;
     let name = node.text().to_string();
     let parent = node.parent()?;
@@ -188,13 +186,13 @@ fn ident_read(node: &SyntaxNode) -> Option<Vec<Seg>> {
         let inherit = ast::Inherit::cast(parent)?;
         let from = inherit.from()?.expr()?;
         let mut path = syntax_nav::config_path(from.syntax())?;
-        path.push(Seg::Name(name));
+        path.push(Segment::Name(name));
         return Some(path);
     }
     match syntax_nav::resolve(&ident)? {
         Binding::With { namespaces } => namespaces.iter().find_map(|namespace| {
             let mut path = syntax_nav::config_path(namespace)?;
-            path.push(Seg::Name(name.clone()));
+            path.push(Segment::Name(name.clone()));
             Some(path)
         }),
         _ => None,
@@ -365,6 +363,19 @@ let cfg = config.services.poglets; in
             expect![[r#"
                 Declaration /a.nix:2 "a"
                 Read /a.nix:2 "a""#]],
+        );
+    }
+
+    #[test]
+    fn quoted_option_name_keeps_its_declaration() {
+        // A name that needs quotes: the declaration was once looked up by
+        // its displayed (quoted) form and never found.
+        check(
+            "#- /a.nix\n{ lib, ... }: {\n  options.\"a.b\".port = lib.mkOption { };\n  config.\"a.b\".po$0rt = 1;\n}\n",
+            true,
+            expect![[r#"
+                Declaration /a.nix:2 "port"
+                Definition /a.nix:3 "port""#]],
         );
     }
 }

@@ -6,11 +6,9 @@ use std::sync::Arc;
 use flakelens_analysis::hosts::{host_closure, hosts, module_summary, module_summary_in, HostKey};
 use flakelens_analysis::module::{Declaration, DefEntry, DefKind, ModuleRef, ModuleSummary};
 use flakelens_analysis::options::{host_options, module_files, repo_options, OptionIndex, Trie};
-use flakelens_analysis::{FileRange, Segment};
+use flakelens_analysis::{FileRange, OptionPath, Segment};
 use flakelens_db::{paths, Db, SourceFile};
 use flakelens_syntax::{SyntaxNode, TextRange, TextSize};
-
-use crate::syntax_nav::{lookup_names, Seg};
 
 /// A place to navigate to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -108,12 +106,12 @@ pub(crate) fn indexes_at(db: &dyn Db, file: SourceFile, offset: TextSize) -> Vec
         .collect()
 }
 
-pub(crate) fn find<'a>(index: &'a OptionIndex, path: &[Seg]) -> Option<&'a Trie> {
-    index.root.find(&lookup_names(path)).0
+pub(crate) fn find<'a>(index: &'a OptionIndex, path: &[Segment]) -> Option<&'a Trie> {
+    index.root.find(path).0
 }
 
 /// Declarations at a path (deduplicated), across indexes.
-pub(crate) fn declarations(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<Declaration> {
+pub(crate) fn declarations(indexes: &[Arc<OptionIndex>], path: &[Segment]) -> Vec<Declaration> {
     let mut out: Vec<Declaration> = Vec::new();
     for index in indexes {
         if let Some(node) = find(index, path) {
@@ -128,7 +126,10 @@ pub(crate) fn declarations(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<De
 }
 
 /// Every declaration below a namespace node (for a namespace's targets).
-pub(crate) fn declarations_below(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<Declaration> {
+pub(crate) fn declarations_below(
+    indexes: &[Arc<OptionIndex>],
+    path: &[Segment],
+) -> Vec<Declaration> {
     let mut out: Vec<Declaration> = Vec::new();
     for index in indexes {
         if let Some(node) = find(index, path) {
@@ -146,42 +147,24 @@ pub(crate) fn declarations_below(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> 
 
 /// The option path a site path stands for: the declared path (with its
 /// wildcards) when there is a declaration, else the path as written.
-pub(crate) fn option_path(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<Segment> {
+pub(crate) fn option_path(indexes: &[Arc<OptionIndex>], path: &[Segment]) -> Vec<Segment> {
     if let Some(decl) = declarations(indexes, path).first() {
         return decl.path.clone();
     }
-    path.iter()
-        .map(|seg| match seg {
-            Seg::Name(name) => Segment::Name(name.clone()),
-            Seg::Dynamic => Segment::AnyName,
-            Seg::Index => Segment::AnyIndex,
-        })
-        .collect()
+    path.to_vec()
 }
 
-/// Whether a definition path (names, `*` for list elements) is at an
-/// option path.
-pub(crate) fn names_match(names: &[String], target: &[Segment]) -> bool {
-    names.len() == target.len()
-        && names
-            .iter()
-            .zip(target)
-            .all(|(name, segment)| match segment {
-                Segment::Name(want) => want == name,
-                Segment::AnyName => name != "*",
-                Segment::AnyIndex => name == "*",
-            })
-}
-
-pub(crate) fn segs_match(segs: &[Seg], target: &[Segment]) -> bool {
-    segs.len() == target.len()
-        && segs
+/// Whether a path as written (a definition's, a read's) is at an option
+/// path: a name or `${…}` is at `<name>`, a list element at `*`.
+pub(crate) fn written_at(written: &[Segment], target: &[Segment]) -> bool {
+    written.len() == target.len()
+        && written
             .iter()
             .zip(target)
             .all(|(seg, segment)| match (seg, segment) {
-                (Seg::Name(name), Segment::Name(want)) => name == want,
-                (Seg::Name(_) | Seg::Dynamic, Segment::AnyName) => true,
-                (Seg::Index, Segment::AnyIndex) => true,
+                (Segment::Name(name), Segment::Name(want)) => name == want,
+                (Segment::Name(_) | Segment::AnyName, Segment::AnyName) => true,
+                (Segment::AnyIndex, Segment::AnyIndex) => true,
                 _ => false,
             })
 }
@@ -190,22 +173,22 @@ pub(crate) fn segs_match(segs: &[Seg], target: &[Segment]) -> bool {
 /// summary, nested ones included.
 pub(crate) fn walk_definitions(
     entries: &[DefEntry],
-    path: &mut Vec<String>,
-    f: &mut impl FnMut(&[String], &DefEntry),
+    path: &mut OptionPath,
+    f: &mut impl FnMut(&[Segment], &DefEntry),
 ) {
     for entry in entries {
-        path.push(entry.name.clone());
+        path.push(Segment::Name(entry.name.clone()));
         f(path, entry);
         walk_value(&entry.value.kind, path, f);
         path.pop();
     }
 }
 
-fn walk_value(kind: &DefKind, path: &mut Vec<String>, f: &mut impl FnMut(&[String], &DefEntry)) {
+fn walk_value(kind: &DefKind, path: &mut OptionPath, f: &mut impl FnMut(&[Segment], &DefEntry)) {
     match kind {
         DefKind::Attrs { entries, .. } => walk_definitions(entries, path, f),
         DefKind::List(items) => {
-            path.push("*".into());
+            path.push(Segment::AnyIndex);
             for item in items {
                 walk_value(&item.kind, path, f);
             }

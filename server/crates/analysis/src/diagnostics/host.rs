@@ -7,13 +7,13 @@ use std::sync::Arc;
 use flakelens_db::{paths, Db, SourceFile};
 
 use super::{codes, Diagnostic, Fix, Severity};
-use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
 use crate::known::externals::may_declare_top_level;
 use crate::known::upstream::any_upstream_declares;
 use crate::module::types::check_value;
 use crate::module::{Cond, DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options_for, OptionIndex, Trie};
+use crate::{display_path, OptionPath, Segment};
 
 pub(crate) struct HostContext<'a> {
     pub(crate) db: &'a dyn Db,
@@ -213,10 +213,10 @@ pub(crate) fn walk(
     node: Option<&Trie>,
     open: bool,
     entries: &[DefEntry],
-    path: &mut Vec<String>,
+    path: &mut OptionPath,
 ) {
     for entry in entries {
-        path.push(entry.name.clone());
+        path.push(Segment::Name(entry.name.clone()));
         let conditions = entry.value.when.len();
         cx.when.extend(entry.value.when.iter().cloned());
         walk_entry(cx, node, open, entry, path);
@@ -230,7 +230,7 @@ fn walk_entry(
     node: Option<&Trie>,
     open: bool,
     entry: &DefEntry,
-    path: &mut Vec<String>,
+    path: &mut OptionPath,
 ) {
     {
         let child = node.and_then(|node| node.child(&entry.name));
@@ -240,15 +240,7 @@ fn walk_entry(
                 // An alias checks against its target's declaration.
                 let target = child.declaration().and_then(|decl| {
                     let alias = decl.alias_of.as_ref()?;
-                    let names: Vec<&str> = alias
-                        .iter()
-                        .map(|segment| match segment {
-                            crate::Segment::Name(name) => name.as_str(),
-                            crate::Segment::AnyName => "<name>",
-                            crate::Segment::AnyIndex => "*",
-                        })
-                        .collect();
-                    cx.index.root.find(&names).0?.declaration().cloned()
+                    cx.index.root.find(alias).0?.declaration().cloned()
                 });
                 if let Some(decl) = child.declaration() {
                     upstream_use(cx, entry, path, decl);
@@ -274,7 +266,7 @@ fn walk_entry(
                                 code: codes::TYPE_MISMATCH,
                                 message: format!(
                                     "{}: expected {}, found {}{inner}",
-                                    path.join("."),
+                                    display_path(path),
                                     mismatch.expected,
                                     mismatch.found
                                 ),
@@ -295,10 +287,10 @@ fn walk_entry(
                         walk(cx, Some(child), open, entries, path);
                     }
                 } else if let DefKind::List(items) = &entry.value.kind {
-                    if let Some(element) = child.children.get(&crate::Segment::AnyIndex) {
+                    if let Some(element) = child.children.get(&Segment::AnyIndex) {
                         for item in items {
                             if let DefKind::Attrs { entries, .. } = &item.kind {
-                                path.push("*".into());
+                                path.push(Segment::AnyIndex);
                                 walk(cx, Some(element), open || element.open, entries, path);
                                 path.pop();
                             }
@@ -325,7 +317,7 @@ fn walk_entry(
 fn upstream_use(
     cx: &mut HostContext,
     entry: &DefEntry,
-    path: &[String],
+    path: &[Segment],
     decl: &crate::module::Declaration,
 ) {
     if decl.meta.upstream.is_none() {
@@ -334,7 +326,7 @@ fn upstream_use(
     let Some(range) = entry.path_range.or(entry.key) else {
         return;
     };
-    let written = written_path(entry, path).join(".");
+    let written = display_path(&written_path(entry, path));
     match decl.kind {
         crate::module::DeclKind::Alias if decl.meta.warns => {
             let Some(to) = decl
@@ -352,7 +344,7 @@ fn upstream_use(
             // Rewrite the path only where it is written out in full.
             let text = range.file.text(cx.db);
             let source = text.get(usize::from(range.range.start())..usize::from(range.range.end()));
-            let old = path.join(".");
+            let old = display_path(path);
             let fixes = if source == Some(old.as_str()) {
                 vec![Fix {
                     label: format!("Change to `{to}`"),
@@ -372,7 +364,7 @@ fn upstream_use(
             });
         }
         crate::module::DeclKind::Removed => {
-            let mut message = format!("{} has been removed", path.join("."));
+            let mut message = format!("{} has been removed", display_path(path));
             if let Some(why) = &decl.meta.removed_message {
                 let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
                 if !why.is_empty() {
@@ -392,7 +384,12 @@ fn upstream_use(
             let tree = decl.meta.upstream.as_ref().map(|site| site.tree);
             let defined_upstream = tree
                 .and_then(|tree| crate::upstream::upstream_index(cx.db, tree))
-                .is_some_and(|index| index.defined.iter().any(|p| p.as_slice() == path));
+                .is_some_and(|index| {
+                    index
+                        .defined
+                        .iter()
+                        .any(|p| crate::names_to_path(p) == path)
+                });
             // Nix allows one definition of a read-only option: only when
             // the tree itself sets it is another one sure to fail.
             if defined_upstream {
@@ -415,7 +412,7 @@ fn upstream_use(
 
 /// The path as written in one binding: `my.bakcup.enable` when the entry
 /// `bakcup` came from `my.bakcup.enable = true;`.
-pub(crate) fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
+pub(crate) fn written_path(entry: &DefEntry, path: &[Segment]) -> OptionPath {
     let mut full = path.to_vec();
     let mut current = entry;
     loop {
@@ -424,7 +421,7 @@ pub(crate) fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
                 if entries.len() == 1 && entries[0].path_range == current.path_range =>
             {
                 current = &entries[0];
-                full.push(current.name.clone());
+                full.push(Segment::Name(current.name.clone()));
             }
             _ => return full,
         }
@@ -433,16 +430,15 @@ pub(crate) fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
 
 /// A definition whose path the host's index does not have. Returns whether
 /// the path lies in a namespace the repo owns (reported or not).
-pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bool {
-    let names: Vec<&str> = path.iter().map(String::as_str).collect();
-    if !owned(cx, &names) {
+pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Segment]) -> bool {
+    if !owned(cx, path) {
         return false;
     }
     let Some(range) = entry.path_range.or(entry.key) else {
         return true;
     };
     // The repo-wide view must also be sure nothing unseen is there.
-    let (repo_node, repo_open) = cx.repo.root.find(&names);
+    let (repo_node, repo_open) = cx.repo.root.find(path);
     if repo_open {
         return true;
     }
@@ -472,7 +468,7 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
             code: codes::OPTION_NOT_IMPORTED,
             message: format!(
                 "{} is declared in {declared_in}, which {host} does not import",
-                written.join(".")
+                display_path(&written)
             ),
             related: decl
                 .decl
@@ -483,30 +479,32 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
         return true;
     }
     // Suggest the closest sibling option name.
-    let parent_names = &names[..names.len() - 1];
+    let parent_path = &path[..path.len() - 1];
     let parent = cx
         .index
         .root
-        .find(parent_names)
+        .find(parent_path)
         .0
         .filter(|node| !node.children.is_empty())
-        .or_else(|| cx.repo.root.find(parent_names).0);
-    let last = names[names.len() - 1];
-    let suggestion = parent.and_then(|parent| {
+        .or_else(|| cx.repo.root.find(parent_path).0);
+    let suggestion = parent.zip(path.last()).and_then(|(parent, last)| {
+        let Segment::Name(last) = last else {
+            return None;
+        };
         closest(
             last,
             parent.children.keys().filter_map(|segment| match segment {
-                crate::Segment::Name(name) => Some(name.as_str()),
+                Segment::Name(name) => Some(name.as_str()),
                 _ => None,
             }),
         )
     });
-    let mut message = format!("{} is not an option", written.join("."));
+    let mut message = format!("{} is not an option", display_path(&written));
     let mut fixes = Vec::new();
     if let Some(suggestion) = &suggestion {
-        let mut suggested: Vec<String> = written.clone();
-        suggested[names.len() - 1] = suggestion.clone();
-        message.push_str(&format!("; did you mean {}?", suggested.join(".")));
+        let mut suggested = written.clone();
+        suggested[path.len() - 1] = Segment::Name(suggestion.clone());
+        message.push_str(&format!("; did you mean {}?", display_path(&suggested)));
         if let Some(key) = entry.key {
             fixes.push(Fix {
                 label: format!("Change to `{suggestion}`"),
@@ -531,8 +529,12 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
 /// top-level namespace no upstream module declares. A repo's `wayland.enable`
 /// is no proof about `wayland.*`: home-manager declares `wayland.windowManager`
 /// too. Any class's table counts, since a partial closure may mix classes.
-pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
-    let first = names[0];
+pub(crate) fn owned(cx: &HostContext, names: &[Segment]) -> bool {
+    // Wildcards own nothing: only a name can be a namespace's.
+    let Some(Segment::Name(first)) = names.first() else {
+        return false;
+    };
+    let first = first.as_str();
     let upstream_name = any_upstream_declares(first);
     for length in 1..names.len() {
         if length == 1 && upstream_name {
@@ -606,21 +608,7 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 
 pub(crate) fn duplicate_declarations(cx: &mut HostContext) {
     for (path, decl) in cx.index.all() {
-        let Some(node) = cx
-            .index
-            .root
-            .find(
-                &path
-                    .iter()
-                    .map(|s| match s {
-                        crate::Segment::Name(n) => n.as_str(),
-                        crate::Segment::AnyName => "<name>",
-                        crate::Segment::AnyIndex => "*",
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .0
-        else {
+        let Some(node) = cx.index.root.find(&path).0 else {
             continue;
         };
         let plain: Vec<_> = node

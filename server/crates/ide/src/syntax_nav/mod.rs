@@ -19,45 +19,12 @@ pub use resolve::*;
 use flakelens_analysis::known::tables::{
     MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS, WRAPPERS,
 };
+// A path as written uses the analysis's one segment type: `${expr}` is
+// `Segment::AnyName`, a list element `Segment::AnyIndex`.
+use flakelens_analysis::Segment;
 use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 use rnix::ast::{HasEntry, InterpolPart};
 use rowan::ast::AstNode;
-
-/// One segment of an option path as written.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Seg {
-    Name(String),
-    /// `${expr}`: some attribute name not known statically.
-    Dynamic,
-    /// An element of a list (`listOf (submodule …)`).
-    Index,
-}
-
-impl Seg {
-    /// The name to look up in an option trie (`<name>`/`*` match wildcards).
-    pub fn lookup(&self) -> &str {
-        match self {
-            Seg::Name(name) => name,
-            Seg::Dynamic => "<name>",
-            Seg::Index => "*",
-        }
-    }
-}
-
-pub fn lookup_names(path: &[Seg]) -> Vec<&str> {
-    path.iter().map(Seg::lookup).collect()
-}
-
-pub fn display(path: &[Seg]) -> String {
-    path.iter()
-        .map(|seg| match seg {
-            Seg::Name(name) => flakelens_analysis::Segment::Name(name.clone()).to_string(),
-            Seg::Dynamic => "<name>".to_string(),
-            Seg::Index => "*".to_string(),
-        })
-        .collect::<Vec<_>>()
-        .join(".")
-}
 
 /// Whether an option path is a definition (config side) or a declaration
 /// (inside `options = …`).
@@ -74,7 +41,7 @@ pub enum Role {
     /// are looked at).
     ModuleRoot,
     /// A value at an option path.
-    At(PathKind, Vec<Seg>),
+    At(PathKind, Vec<Segment>),
 }
 
 /// What the cursor is on.
@@ -83,18 +50,21 @@ pub enum Site {
     /// A key of a definition or declaration attrpath.
     OptionKey {
         kind: PathKind,
-        path: Vec<Seg>,
+        path: Vec<Segment>,
         range: TextRange,
     },
     /// A segment of `config.a.b` / `cfg.b` / `with cfg; b`.
-    OptionRead { path: Vec<Seg>, range: TextRange },
+    OptionRead {
+        path: Vec<Segment>,
+        range: TextRange,
+    },
     /// A variable use.
     Name {
         name: String,
         range: TextRange,
         binding: Option<Binding>,
         /// When the name stands for a config value (`cfg`, `with cfg; port`).
-        config_path: Option<Vec<Seg>>,
+        config_path: Option<Vec<Segment>>,
     },
     /// The name where a variable is bound (let key, lambda parameter).
     BindingSite { name: String, range: TextRange },
@@ -142,13 +112,15 @@ impl Binding {
 const MAX_DEPTH: u32 = 24;
 
 /// The segment an attribute stands for.
-pub fn attr_seg(attr: &ast::Attr) -> Seg {
+pub fn attr_seg(attr: &ast::Attr) -> Segment {
     match attr {
-        ast::Attr::Ident(ident) => Seg::Name(ident.syntax().text().to_string()),
-        ast::Attr::Str(string) => static_string(string).map_or(Seg::Dynamic, Seg::Name),
+        ast::Attr::Ident(ident) => Segment::Name(ident.syntax().text().to_string()),
+        ast::Attr::Str(string) => static_string(string).map_or(Segment::AnyName, Segment::Name),
         ast::Attr::Dynamic(dynamic) => match dynamic.expr() {
-            Some(ast::Expr::Str(string)) => static_string(&string).map_or(Seg::Dynamic, Seg::Name),
-            _ => Seg::Dynamic,
+            Some(ast::Expr::Str(string)) => {
+                static_string(&string).map_or(Segment::AnyName, Segment::Name)
+            }
+            _ => Segment::AnyName,
         },
     }
 }
@@ -165,7 +137,7 @@ pub fn static_string(string: &ast::Str) -> Option<String> {
     Some(out)
 }
 
-pub fn attrpath_segs(path: &ast::Attrpath) -> Vec<(Seg, TextRange)> {
+pub fn attrpath_segs(path: &ast::Attrpath) -> Vec<(Segment, TextRange)> {
     path.attrs()
         .map(|attr| (attr_seg(&attr), attr.syntax().text_range()))
         .collect()
@@ -183,7 +155,7 @@ pub(super) fn head_name(expr: &SyntaxNode) -> Option<String> {
             let select = ast::Select::cast(expr.clone())?;
             let last = select.attrpath()?.attrs().last()?;
             match attr_seg(&last) {
-                Seg::Name(name) => Some(name),
+                Segment::Name(name) => Some(name),
                 _ => None,
             }
         }
@@ -226,7 +198,7 @@ pub(super) fn through_wrapper(apply: &SyntaxNode, child: &SyntaxNode) -> Option<
 
 pub(super) fn last_key_name(apv: &ast::AttrpathValue) -> Option<String> {
     match attr_seg(&apv.attrpath()?.attrs().last()?) {
-        Seg::Name(name) => Some(name),
+        Segment::Name(name) => Some(name),
         _ => None,
     }
 }
@@ -237,7 +209,7 @@ pub fn is_explicit_module(set: &ast::AttrSet) -> bool {
     set.attrpath_values().any(|apv| {
         apv.attrpath()
             .and_then(|p| p.attrs().next())
-            .map(|attr| matches!(attr_seg(&attr), Seg::Name(n) if n == "options" || n == "config"))
+            .map(|attr| matches!(attr_seg(&attr), Segment::Name(n) if n == "options" || n == "config"))
             .unwrap_or(false)
     })
 }
@@ -360,7 +332,7 @@ pub(super) fn role_inner(
                 }
                 return match role_inner(&list, is_flake, depth + 1, cache)? {
                     Role::At(kind, mut path) => {
-                        path.push(Seg::Index);
+                        path.push(Segment::AnyIndex);
                         Some(Role::At(kind, path))
                     }
                     Role::ModuleRoot => None,
@@ -371,16 +343,16 @@ pub(super) fn role_inner(
                 if apv.value()?.syntax() != &cur {
                     return None;
                 }
-                let segs: Vec<Seg> = attrpath_segs(&apv.attrpath()?)
+                let segs: Vec<Segment> = attrpath_segs(&apv.attrpath()?)
                     .into_iter()
                     .map(|(seg, _)| seg)
                     .collect();
                 let set_node = parent.parent()?;
                 let set = ast::AttrSet::cast(set_node.clone())?;
                 // `nixosModules.x = …` / `nixosModules = { x = …; }`.
-                let output_key = |segs: &[Seg]| {
+                let output_key = |segs: &[Segment]| {
                     segs.len() >= 2
-                        && matches!(&segs[segs.len() - 2], Seg::Name(n) if MODULE_OUTPUTS.contains(&n.as_str()))
+                        && matches!(&segs[segs.len() - 2], Segment::Name(n) if MODULE_OUTPUTS.contains(&n.as_str()))
                 };
                 if output_key(&segs) {
                     return Some(Role::ModuleRoot);
@@ -420,8 +392,11 @@ pub(super) fn role_inner(
 /// Where attribute path `segs`, written at the top of a module, points:
 /// through `config.`/`options.` in explicit-form modules, directly in
 /// implicit-form ones; `None` for meta keys (`imports`, `_file`, …).
-pub(super) fn module_root_path(explicit: bool, segs: Vec<Seg>) -> Option<(PathKind, Vec<Seg>)> {
-    let Seg::Name(first) = segs.first()? else {
+pub(super) fn module_root_path(
+    explicit: bool,
+    segs: Vec<Segment>,
+) -> Option<(PathKind, Vec<Segment>)> {
+    let Segment::Name(first) = segs.first()? else {
         return None;
     };
     if MODULE_META_KEYS.contains(&first.as_str()) {
@@ -440,7 +415,7 @@ pub(super) fn module_root_path(explicit: bool, segs: Vec<Seg>) -> Option<(PathKi
 
 /// The option path of an attribute key: `(kind, path up to and including
 /// the attribute)`.
-pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Seg>)> {
+pub fn key_path(attr: &ast::Attr, is_flake: bool) -> Option<(PathKind, Vec<Segment>)> {
     key_path_cached(attr, is_flake, &mut ExplicitCache::default())
 }
 
@@ -449,7 +424,7 @@ pub fn key_path_cached(
     attr: &ast::Attr,
     is_flake: bool,
     cache: &mut ExplicitCache,
-) -> Option<(PathKind, Vec<Seg>)> {
+) -> Option<(PathKind, Vec<Segment>)> {
     let attrpath = ast::Attrpath::cast(attr.syntax().parent()?)?;
     let apv = ast::AttrpathValue::cast(attrpath.syntax().parent()?)?;
     let set_node = apv.syntax().parent()?;
@@ -458,7 +433,7 @@ pub fn key_path_cached(
     let index = segs
         .iter()
         .position(|(_, range)| *range == attr.syntax().text_range())?;
-    let upto: Vec<Seg> = segs[..=index].iter().map(|(seg, _)| seg.clone()).collect();
+    let upto: Vec<Segment> = segs[..=index].iter().map(|(seg, _)| seg.clone()).collect();
     match role_inner(&set_node, is_flake, 0, cache)? {
         // The bare `config`/`options` key of an explicit module names no option.
         Role::ModuleRoot => {
@@ -473,11 +448,11 @@ pub fn key_path_cached(
 
 /// The config path an expression reads: `config.a.b` → `a.b`; `cfg` where
 /// `cfg = config.a` → `a`.
-pub fn config_path(expr: &SyntaxNode) -> Option<Vec<Seg>> {
+pub fn config_path(expr: &SyntaxNode) -> Option<Vec<Segment>> {
     config_path_inner(expr, 0)
 }
 
-pub(super) fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Seg>> {
+pub(super) fn config_path_inner(expr: &SyntaxNode, depth: u32) -> Option<Vec<Segment>> {
     if depth > MAX_DEPTH {
         return None;
     }
@@ -512,7 +487,7 @@ pub(super) fn name_config_path(
     name: &str,
     binding: Option<Binding>,
     depth: u32,
-) -> Option<Vec<Seg>> {
+) -> Option<Vec<Segment>> {
     match binding {
         None => (name == "config").then(Vec::new),
         Some(Binding::Param { name: param, .. }) => (param == "config").then(Vec::new),
@@ -524,7 +499,7 @@ pub(super) fn name_config_path(
             from: Some(from), ..
         }) => {
             let mut base = config_path_inner(&from, depth + 1)?;
-            base.push(Seg::Name(name.to_string()));
+            base.push(Segment::Name(name.to_string()));
             Some(base)
         }
         // `inherit cfg;` in a let: the outer `cfg`.
@@ -536,7 +511,7 @@ pub(super) fn name_config_path(
             }
             namespaces.iter().find_map(|namespace| {
                 let mut base = config_path_inner(namespace, depth + 1)?;
-                base.push(Seg::Name(name.to_string()));
+                base.push(Segment::Name(name.to_string()));
                 Some(base)
             })
         }
@@ -620,7 +595,7 @@ pub fn classify(root: &SyntaxNode, offset: TextSize, is_flake: bool) -> Option<S
             let inherit = ast::Inherit::cast(parent.clone())?;
             if let Some(from) = inherit.from().and_then(|f| f.expr()) {
                 let mut path = config_path(from.syntax())?;
-                path.push(Seg::Name(name));
+                path.push(Segment::Name(name));
                 return Some(Site::OptionRead { path, range });
             }
             let binding = resolve(&ident);
@@ -664,7 +639,7 @@ pub(super) fn attr_site(
             let binds = scope.kind() == SyntaxKind::NODE_LET_IN
                 || ast::AttrSet::cast(scope).is_some_and(|set| is_rec(&set));
             if binds && index == 0 {
-                if let Seg::Name(name) = &segs[0].0 {
+                if let Segment::Name(name) = &segs[0].0 {
                     return Some(Site::BindingSite {
                         name: name.clone(),
                         range,
@@ -682,7 +657,7 @@ pub(super) fn attr_site(
             }
             // self.nixosModules.x
             if index == 1 && is_flake_self(base_expr.syntax()) {
-                if let (Seg::Name(output), Seg::Name(name)) = (&segs[0].0, &segs[1].0) {
+                if let (Segment::Name(output), Segment::Name(name)) = (&segs[0].0, &segs[1].0) {
                     if MODULE_OUTPUTS.contains(&output.as_str()) {
                         return Some(Site::ModuleOutput {
                             output: output.clone(),
@@ -709,11 +684,11 @@ pub(super) fn is_flake_self(expr: &SyntaxNode) -> bool {
                 return false;
             };
             let base = select.expr().and_then(|e| ident_name(e.syntax()));
-            let segs: Vec<Seg> = select
+            let segs: Vec<Segment> = select
                 .attrpath()
                 .map(|p| attrpath_segs(&p).into_iter().map(|(s, _)| s).collect())
                 .unwrap_or_default();
-            base.as_deref() == Some("inputs") && segs == [Seg::Name("self".into())]
+            base.as_deref() == Some("inputs") && segs == [Segment::Name("self".into())]
         }
         _ => false,
     }
@@ -726,15 +701,18 @@ pub fn find_module_output(root: &SyntaxNode, output: &str, name: &str) -> Option
         let Some(attrpath) = apv.attrpath() else {
             continue;
         };
-        let segs: Vec<Seg> = attrpath_segs(&attrpath)
+        let segs: Vec<Segment> = attrpath_segs(&attrpath)
             .into_iter()
             .map(|(s, _)| s)
             .collect();
-        let want = [Seg::Name(output.to_string()), Seg::Name(name.to_string())];
+        let want = [
+            Segment::Name(output.to_string()),
+            Segment::Name(name.to_string()),
+        ];
         if segs.ends_with(&want) {
             return apv.value().map(|v| v.syntax().clone());
         }
-        if segs == [Seg::Name(name.to_string())] {
+        if segs == [Segment::Name(name.to_string())] {
             let holder = apv
                 .syntax()
                 .parent()
@@ -781,12 +759,16 @@ mod tests {
 
     fn path_of(text: &str) -> String {
         match site(text) {
-            Some(Site::OptionKey { kind, path, .. }) => format!("{kind:?} {}", display(&path)),
-            Some(Site::OptionRead { path, .. }) => format!("Read {}", display(&path)),
+            Some(Site::OptionKey { kind, path, .. }) => {
+                format!("{kind:?} {}", flakelens_analysis::display_path(&path))
+            }
+            Some(Site::OptionRead { path, .. }) => {
+                format!("Read {}", flakelens_analysis::display_path(&path))
+            }
             Some(Site::Name {
                 config_path: Some(path),
                 ..
-            }) => format!("Name {}", display(&path)),
+            }) => format!("Name {}", flakelens_analysis::display_path(&path)),
             other => format!("{other:?}"),
         }
     }
@@ -844,7 +826,7 @@ mod tests {
         let parse = flakelens_syntax::parse(&text);
         let site = classify(&parse.syntax(), TextSize::from(offset as u32), true);
         assert!(
-            matches!(&site, Some(Site::OptionKey { path, .. }) if display(path) == "services.x.enable"),
+            matches!(&site, Some(Site::OptionKey { path, .. }) if flakelens_analysis::display_path(path) == "services.x.enable"),
             "{site:?}"
         );
         let text = "{ outputs = _: { nixosConfigurations.a = nixosSystem { modules = [ ./a.nix { networking.host$0Name = \"a\"; } ]; }; }; }";
@@ -853,7 +835,7 @@ mod tests {
         let parse = flakelens_syntax::parse(&text);
         let site = classify(&parse.syntax(), TextSize::from(offset as u32), true);
         assert!(
-            matches!(&site, Some(Site::OptionKey { path, .. }) if display(path) == "networking.hostName"),
+            matches!(&site, Some(Site::OptionKey { path, .. }) if flakelens_analysis::display_path(path) == "networking.hostName"),
             "{site:?}"
         );
     }
@@ -868,13 +850,22 @@ mod tests {
                 partial,
                 ..
             }) => {
-                format!("{kind:?} [{}] {partial:?}", display(&base))
+                format!(
+                    "{kind:?} [{}] {partial:?}",
+                    flakelens_analysis::display_path(&base)
+                )
             }
             Some(CompletionContext::Read { base, partial, .. }) => {
-                format!("Read [{}] {partial:?}", display(&base))
+                format!(
+                    "Read [{}] {partial:?}",
+                    flakelens_analysis::display_path(&base)
+                )
             }
             Some(CompletionContext::Value { path, partial, .. }) => {
-                format!("Value [{}] {partial:?}", display(&path))
+                format!(
+                    "Value [{}] {partial:?}",
+                    flakelens_analysis::display_path(&path)
+                )
             }
             None => "None".into(),
         }

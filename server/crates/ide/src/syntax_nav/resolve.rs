@@ -1,6 +1,7 @@
 //! The lexical name resolver of the ide: which `let`, `rec` set, lambda
 //! parameter or `inherit` binds a variable, and `with` namespaces on the way.
 
+use flakelens_analysis::Segment;
 use flakelens_syntax::{ast, SyntaxKind, SyntaxNode};
 use rnix::ast::HasEntry;
 use rowan::ast::AstNode;
@@ -80,7 +81,7 @@ pub(super) fn lookup_entries(scope: &impl HasEntry, name: &str) -> Option<Bindin
                 };
                 let mut attrs = attrpath.attrs();
                 let Some(first) = attrs.next() else { continue };
-                if matches!(&attr_seg(&first), Seg::Name(n) if n == name) {
+                if matches!(&attr_seg(&first), Segment::Name(n) if n == name) {
                     let single = attrs.next().is_none();
                     return Some(Binding::Let {
                         key: first.syntax().text_range(),
@@ -94,7 +95,7 @@ pub(super) fn lookup_entries(scope: &impl HasEntry, name: &str) -> Option<Bindin
             }
             ast::Entry::Inherit(inherit) => {
                 for attr in inherit.attrs() {
-                    if matches!(&attr_seg(&attr), Seg::Name(n) if n == name) {
+                    if matches!(&attr_seg(&attr), Segment::Name(n) if n == name) {
                         return Some(Binding::Inherit {
                             key: attr.syntax().text_range(),
                             from: inherit
