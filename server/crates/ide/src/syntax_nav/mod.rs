@@ -6,15 +6,14 @@
 //! attribute is found by walking up from it to the module's config root,
 //! seeing through the module system's wrappers (`mkIf c { … }`,
 //! `mkMerge [ … ]`, `mkDefault`, `optionalAttrs c { … }`, parentheses,
-//! `let … in`, `with …;`, module lambdas). A small lexical name resolver
-//! (let, rec, lambda parameters, `with`, `inherit`) follows `cfg` back to
+//! `let … in`, `with …;`, module lambdas). The lexical resolver
+//! (`flakelens_syntax::scope`) follows `cfg` back to
 //! `config.services.poglets`.
 
 mod completion_context;
-mod resolve;
 
 pub use completion_context::*;
-pub use resolve::*;
+pub use flakelens_syntax::scope::{is_rec, resolve, static_string, Binding};
 
 use flakelens_analysis::known::tables::{
     MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS, WRAPPERS,
@@ -22,8 +21,9 @@ use flakelens_analysis::known::tables::{
 // A path as written uses the analysis's one segment type: `${expr}` is
 // `Segment::AnyName`, a list element `Segment::AnyIndex`.
 use flakelens_analysis::Segment;
+use flakelens_syntax::scope::static_attr_name;
 use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
-use rnix::ast::{HasEntry, InterpolPart};
+use rnix::ast::HasEntry;
 use rowan::ast::AstNode;
 
 /// Whether an option path is a definition (config side) or a declaration
@@ -78,63 +78,11 @@ pub enum Site {
     },
 }
 
-/// Where a variable is bound.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Binding {
-    /// `let x = v;` or `rec { x = v; }` (`value` is `None` for `x.y = v`).
-    Let {
-        key: TextRange,
-        value: Option<SyntaxNode>,
-    },
-    /// `inherit (from) x;` or `inherit x;` in a let/rec.
-    Inherit {
-        key: TextRange,
-        from: Option<SyntaxNode>,
-    },
-    /// A lambda parameter (`x:` or `{ x, ... }:` or `@x`).
-    Param { key: TextRange, name: String },
-    /// Not bound lexically; maybe by one of these `with` namespaces
-    /// (innermost first).
-    With { namespaces: Vec<SyntaxNode> },
-}
-
-impl Binding {
-    pub fn key(&self) -> Option<TextRange> {
-        match self {
-            Binding::Let { key, .. }
-            | Binding::Inherit { key, .. }
-            | Binding::Param { key, .. } => Some(*key),
-            Binding::With { .. } => None,
-        }
-    }
-}
-
 const MAX_DEPTH: u32 = 24;
 
 /// The segment an attribute stands for.
 pub fn attr_seg(attr: &ast::Attr) -> Segment {
-    match attr {
-        ast::Attr::Ident(ident) => Segment::Name(ident.syntax().text().to_string()),
-        ast::Attr::Str(string) => static_string(string).map_or(Segment::AnyName, Segment::Name),
-        ast::Attr::Dynamic(dynamic) => match dynamic.expr() {
-            Some(ast::Expr::Str(string)) => {
-                static_string(&string).map_or(Segment::AnyName, Segment::Name)
-            }
-            _ => Segment::AnyName,
-        },
-    }
-}
-
-/// The content of a string without interpolation.
-pub fn static_string(string: &ast::Str) -> Option<String> {
-    let mut out = String::new();
-    for part in flakelens_syntax::string_parts(string)? {
-        match part {
-            InterpolPart::Literal(text) => out.push_str(&text),
-            InterpolPart::Interpolation(_) => return None,
-        }
-    }
-    Some(out)
+    static_attr_name(attr).map_or(Segment::AnyName, Segment::Name)
 }
 
 pub fn attrpath_segs(path: &ast::Attrpath) -> Vec<(Segment, TextRange)> {
