@@ -476,4 +476,38 @@ with lib;
                 ns  users — namespace (3 options)"#]],
         );
     }
+
+    /// A NixOS host with an import nothing can resolve (a partial closure)
+    /// and a home configuration whose module declares `programs.tool.enable`.
+    const CLASSES: &str = r#"
+#- /flake.nix
+{
+  outputs = { nixpkgs, home-manager, other, ... }: {
+    nixosConfigurations.tower = nixpkgs.lib.nixosSystem {
+      modules = [ other.nixosModules.default ./tower.nix ];
+    };
+    homeConfigurations.alice = home-manager.lib.homeManagerConfiguration {
+      modules = [ ./alice.nix ./tool.nix ];
+    };
+  };
+}
+#- /tower.nix
+{ ... }: { programs.tool.TOWER }
+#- /alice.nix
+{ ... }: { programs.tool.ALICE }
+#- /tool.nix
+{ lib, ... }: { options.programs.tool.enable = lib.mkEnableOption "the tool"; }
+"#;
+
+    #[test]
+    fn module_classes_stay_apart_in_completion() {
+        let at = |marker: &str| CLASSES.replace(marker, "$0");
+        // The NixOS host, partial as it is, is not offered the
+        // home-manager module's option; the home configuration is.
+        check(&at("TOWER").replace("ALICE", ""), expect![""]);
+        check(
+            &at("ALICE").replace("TOWER", ""),
+            expect!["opt enable — types.bool"],
+        );
+    }
 }

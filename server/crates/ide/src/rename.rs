@@ -84,12 +84,12 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
         } if !option.is_empty() => option,
         _ => return Err(not_option()),
     };
-    let indexes = scope::indexes_at(db, cx.file, offset);
-    let target = scope::option_path(&indexes, &option);
+    let scope = scope::OptionScope::at(db, cx.file, offset, &option);
+    let target = scope.target.clone();
     let Some(Segment::Name(name)) = target.last().cloned() else {
         return Err(not_option());
     };
-    let refs = references::option_references(db, &target, true);
+    let refs = references::option_references(db, &scope, true);
     if !refs.iter().any(|r| r.kind == ReferenceKind::Declaration) {
         return Err(format!(
             "`{}` is not declared in this repo (an upstream option keeps its name)",
