@@ -19,15 +19,12 @@ pub use flakelens_syntax::scope::{is_rec, resolve, static_string, Binding};
 pub use role::*;
 pub use site::*;
 
-use flakelens_analysis::known::tables::{
-    MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS, WRAPPERS,
-};
+use flakelens_analysis::known::tables::{MODULE_META_KEYS, WRAPPERS};
 // A path as written uses the analysis's one segment type: `${expr}` is
 // `Segment::AnyName`, a list element `Segment::AnyIndex`.
 use flakelens_analysis::Segment;
 use flakelens_syntax::scope::static_attr_name;
-use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
-use rnix::ast::HasEntry;
+use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, TextRange};
 use rowan::ast::AstNode;
 
 /// Whether an option path is a definition (config side) or a declaration

@@ -5,7 +5,7 @@
 
 use flakelens_analysis::known::tables::{MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS};
 use flakelens_analysis::Segment;
-use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
+use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, TextRange};
 use rnix::ast::HasEntry;
 use rowan::ast::AstNode;
 

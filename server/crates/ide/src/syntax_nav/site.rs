@@ -2,10 +2,9 @@
 //! an option key or read, a variable, a path literal or a flake module
 //! output; and where `flake.nix` defines a module output.
 
-use flakelens_analysis::known::tables::{MODULE_LIST_KEYS, MODULE_META_KEYS, MODULE_OUTPUTS};
+use flakelens_analysis::known::tables::MODULE_OUTPUTS;
 use flakelens_analysis::Segment;
-use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
-use rnix::ast::HasEntry;
+use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, SyntaxToken, TextSize};
 use rowan::ast::AstNode;
 
 use super::*;
