@@ -78,37 +78,30 @@ pub fn classify(root: &SyntaxNode, offset: TextSize, is_flake: bool) -> Option<S
     let range = ident.syntax().text_range();
     let parent = ident_node.parent()?;
     match parent.kind() {
-        SyntaxKind::NODE_ATTRPATH => None,
+        SyntaxKind::NODE_ATTRPATH => return None,
         SyntaxKind::NODE_PAT_ENTRY | SyntaxKind::NODE_IDENT_PARAM | SyntaxKind::NODE_PAT_BIND => {
-            Some(Site::BindingSite { name, range })
+            return Some(Site::BindingSite { name, range });
         }
         SyntaxKind::NODE_INHERIT => {
+            // `inherit (from) x;` reads `from.x`; a bare `inherit x;` is a
+            // variable like any other.
             let inherit = ast::Inherit::cast(parent.clone())?;
             if let Some(from) = inherit.from().and_then(|f| f.expr()) {
                 let mut path = config_path(from.syntax())?;
                 path.push(Segment::Name(name));
                 return Some(Site::OptionRead { path, range });
             }
-            let binding = resolve(&ident);
-            let config_path = name_config_path(&ident, &name, binding.clone(), 0);
-            Some(Site::Name {
-                name,
-                range,
-                binding,
-                config_path,
-            })
         }
-        _ => {
-            let binding = resolve(&ident);
-            let config_path = name_config_path(&ident, &name, binding.clone(), 0);
-            Some(Site::Name {
-                name,
-                range,
-                binding,
-                config_path,
-            })
-        }
+        _ => {}
     }
+    let binding = resolve(&ident);
+    let config_path = name_config_path(&ident, &name, binding.clone(), 0);
+    Some(Site::Name {
+        name,
+        range,
+        binding,
+        config_path,
+    })
 }
 
 pub(crate) fn attr_site(
