@@ -9,6 +9,7 @@ use std::sync::Arc;
 use flakelens_db::Db;
 
 mod duplicate_declaration;
+mod explain;
 mod host;
 mod inactive;
 mod missing_import;
@@ -19,6 +20,7 @@ mod unknown_option;
 mod unused;
 mod upstream_options;
 
+pub use explain::{explain_files, FileExplanation, Silence};
 pub use host::*;
 pub use inactive::condition_in_host;
 pub use names::name_diagnostics;

@@ -3,7 +3,7 @@
 //! `option-not-imported` (declared in the repo, not in this host's closure).
 //! One check decides both: which one depends on the repo-wide index.
 
-use super::host::{display_file, HostContext};
+use super::host::{display_file, silent, HostContext};
 use super::{codes, Diagnostic, Fix, Severity};
 use crate::known::externals::may_declare_top_level;
 use crate::known::upstream::any_upstream_declares;
@@ -40,12 +40,18 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Seg
     // The repo-wide view must also be sure nothing unseen is there.
     let (repo_node, repo_open) = cx.repo.root.find(path);
     if repo_open {
+        let reason = "the repository declares a namespace here that accepts any attribute".into();
+        silent(cx, entry, path, reason);
         return true;
     }
     let written = written_path(entry, path);
     if let Some(repo_node) = repo_node {
         // Declared somewhere in the repo, but not in this host's closure.
         if cx.closure.unknown {
+            let reason = "declared elsewhere in the repository, not in this host's closure; \
+                          the closure has a module that could not be worked out and may import it"
+                .into();
+            silent(cx, entry, path, reason);
             return true;
         }
         // Declared below this path (a namespace) or at it.
