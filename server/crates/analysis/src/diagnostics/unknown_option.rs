@@ -3,8 +3,11 @@
 //! `option-not-imported` (declared in the repo, not in this host's closure).
 //! One check decides both: which one depends on the repo-wide index.
 
+use flakelens_db::{Db, SourceFile};
+
 use super::host::{display_file, silent, HostContext};
 use super::{codes, Diagnostic, Fix, Severity};
+use crate::hosts::host_closure;
 use crate::known::externals::may_declare_top_level;
 use crate::known::upstream::any_upstream_declares;
 use crate::module::{DefEntry, DefKind};
@@ -64,8 +67,11 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Seg
             .decl
             .map(|range| display_file(cx.db, range.file.path(cx.db)))
             .unwrap_or_else(|| "this repository".into());
+        // The host's first module names it, unless another host imports
+        // that module too (a shared module listed first would misname it).
         let host = cx
             .host_root
+            .filter(|file| !shared_by_hosts(cx.db, *file))
             .map(|file| display_file(cx.db, file.path(cx.db)))
             .unwrap_or_else(|| format!("host {}", cx.host_name));
         cx.out.push(Diagnostic {
@@ -128,6 +134,15 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Seg
         fixes,
     });
     true
+}
+
+/// Whether more than one host's closure holds `file`.
+fn shared_by_hosts(db: &dyn Db, file: SourceFile) -> bool {
+    crate::hosts::host_keys(db)
+        .into_iter()
+        .filter(|key| host_closure(db, *key).contains(file))
+        .nth(1)
+        .is_some()
 }
 
 /// Whether the repo owns the namespace of `names` completely: some prefix
