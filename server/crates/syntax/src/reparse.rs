@@ -221,12 +221,9 @@ fn splice_in(block: &SyntaxNode, text: &str, deleted: TextRange, insert: &str) -
     }) {
         return None;
     }
-    let before = inner
-        .clone()
-        .filter(|&i| {
-            children[i].as_node().is_some() && children[i].text_range().end() <= deleted.start()
-        })
-        .next_back();
+    let before = inner.clone().rfind(|&i| {
+        children[i].as_node().is_some() && children[i].text_range().end() <= deleted.start()
+    });
     let first = before.map_or(open + 1, |i| i + 1);
     let after = inner.clone().find(|&i| {
         children[i].as_node().is_some() && children[i].text_range().end() > deleted.end()
