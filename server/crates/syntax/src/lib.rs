@@ -6,6 +6,7 @@
 
 mod line_index;
 mod reparse;
+pub mod scope;
 
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
 pub use reparse::{reparse_edit, reparse_with_insert};
