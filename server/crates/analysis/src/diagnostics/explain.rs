@@ -8,7 +8,7 @@
 use flakelens_db::{Db, SourceFile};
 
 use super::host::{display_file, run_host_checks, HostContext};
-use crate::hosts::{host, host_closure, host_keys, module_summary, Closure, HostKey};
+use crate::hosts::{host, host_closure, host_keys, Closure, HostKey};
 use crate::module::ModuleRef;
 use crate::{FileRange, UpstreamKind};
 
@@ -28,7 +28,12 @@ pub(crate) struct Note {
 }
 
 impl Explainer {
-    pub(crate) fn checked(&mut self, cx_host: &str, range: Option<FileRange>, path: &[String]) {
+    pub(crate) fn checked(
+        &mut self,
+        cx_host: &str,
+        range: Option<FileRange>,
+        path: &[crate::Segment],
+    ) {
         self.push(cx_host, range, path, None);
     }
 
@@ -36,7 +41,7 @@ impl Explainer {
         &mut self,
         cx_host: &str,
         range: Option<FileRange>,
-        path: &[String],
+        path: &[crate::Segment],
         reason: String,
     ) {
         self.push(cx_host, range, path, Some(reason));
@@ -46,13 +51,13 @@ impl Explainer {
         &mut self,
         host: &str,
         range: Option<FileRange>,
-        path: &[String],
+        path: &[crate::Segment],
         silent: Option<String>,
     ) {
         if let Some(range) = range {
             self.notes.push(Note {
                 range,
-                path: path.join("."),
+                path: crate::display_path(path),
                 host: host.to_string(),
                 silent,
             });
@@ -171,7 +176,8 @@ fn closure_gaps(db: &dyn Db, key: HostKey, closure: &Closure) -> Vec<String> {
         unknown_refs(db, &host.roots, &mut unknown_sites);
     }
     for file in &closure.files {
-        unknown_refs(db, &module_summary(db, *file).imports, &mut unknown_sites);
+        let summary = crate::hosts::module_summary_in(db, *file, Some(key));
+        unknown_refs(db, &summary.imports, &mut unknown_sites);
     }
     for summary in &closure.inline {
         unknown_refs(db, &summary.imports, &mut unknown_sites);
@@ -247,8 +253,11 @@ fn upstream_state(db: &dyn Db, tree: UpstreamKind) -> String {
 }
 
 /// Why a definition the repo does not own was not reported as unknown.
-pub(crate) fn not_owned_reason(cx: &HostContext, names: &[&str]) -> String {
-    let first = names[0];
+pub(crate) fn not_owned_reason(cx: &HostContext, names: &[crate::Segment]) -> String {
+    let Some(crate::Segment::Name(first)) = names.first() else {
+        return "a list element or computed name is not a namespace".to_string();
+    };
+    let first = first.as_str();
     if names.len() == 1 {
         return format!("`{first}` is a top-level name; only paths below a namespace are checked");
     }
