@@ -285,7 +285,21 @@ impl Parser<'_> {
                     };
                     for (key, item) in section.iter() {
                         match key {
-                            "roots" => self.config.host_roots = self.paths("hosts.roots", item),
+                            "roots" | "darwin" | "home" => {
+                                let Some(paths) = self.paths(&format!("hosts.{key}"), item) else {
+                                    continue;
+                                };
+                                // The kind travels as a prefix (see db `Settings`).
+                                let prefix = match key {
+                                    "roots" => "",
+                                    "darwin" => "darwin:",
+                                    _ => "home:",
+                                };
+                                self.config
+                                    .host_roots
+                                    .get_or_insert_with(Vec::new)
+                                    .extend(paths.into_iter().map(|p| format!("{prefix}{p}")));
+                            }
                             _ => self.unknown_key(section, "hosts", key, item),
                         }
                     }

@@ -38,6 +38,8 @@ nix-darwin = "vendor/nix-darwin"
 
 [hosts]
 roots = ["machines"]
+darwin = ["systems/macos"]
+home = ["homes/bob.nix"]
 "#;
     let (config, problems) = parse_toml(text, "/repo");
     assert_eq!(problems, vec![]);
@@ -62,7 +64,14 @@ roots = ["machines"]
             nix_darwin: Some("/repo/vendor/nix-darwin".into()),
         }
     );
-    assert_eq!(settings.host_roots, ["/repo/machines"]);
+    assert_eq!(
+        settings.host_roots,
+        [
+            "/repo/machines",
+            "darwin:/repo/systems/macos",
+            "home:/repo/homes/bob.nix"
+        ]
+    );
 }
 
 #[test]

@@ -86,6 +86,10 @@ pub enum Command {
         path: Option<PathBuf>,
         #[arg(long)]
         json: bool,
+        /// Also say, for each host output, output attribute or host module
+        /// list that could not be worked out, why and where.
+        #[arg(long)]
+        explain: bool,
     },
     /// List the packages the repository adds to `pkgs` or exposes as flake outputs.
     Packages {
@@ -371,11 +375,19 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
             upstream::print_doctor(&root, &trees);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Hosts { path, json } => {
+        Command::Hosts {
+            path,
+            json,
+            explain,
+        } => {
             let workspace = single_workspace(path)?;
             let analysis = workspace.analysis();
             let hosts = cancelled(analysis.hosts())?;
-            render::print_hosts(&analysis, &hosts, json);
+            let explained = match explain {
+                true => Some(cancelled(analysis.explain_hosts())?),
+                false => None,
+            };
+            render::print_hosts(&analysis, &hosts, explained.as_deref(), json);
             Ok(ExitCode::SUCCESS)
         }
         Command::Packages { path, json } => {

@@ -3,7 +3,7 @@
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label};
 use codespan_reporting::files::SimpleFiles;
 use codespan_reporting::term::{self, termcolor};
-use flakelens_ide::{Analysis, Diagnostic, HostInfo, OptionInfo, Severity};
+use flakelens_ide::{Analysis, Diagnostic, ExplainInfo, HostInfo, OptionInfo, Severity};
 use flakelens_syntax::{LineIndex, PositionEncoding, TextSize};
 use serde_json::{json, Value};
 
@@ -304,10 +304,27 @@ fn one_line(text: &str) -> String {
     }
 }
 
-pub fn print_hosts(analysis: &Analysis, hosts: &[HostInfo], as_json: bool) {
+pub fn print_hosts(
+    analysis: &Analysis,
+    hosts: &[HostInfo],
+    explained: Option<&[ExplainInfo]>,
+    as_json: bool,
+) {
     let root = analysis.root();
     let rel =
         |paths: &[String]| -> Vec<String> { paths.iter().map(|p| relative(&root, p)).collect() };
+    let explain_json = |items: &[ExplainInfo]| -> Vec<Value> {
+        items
+            .iter()
+            .map(|e| {
+                json!({
+                    "subject": e.subject,
+                    "reason": e.reason,
+                    "at": location(analysis, &e.at),
+                })
+            })
+            .collect()
+    };
     if as_json {
         let items: Vec<Value> = hosts
             .iter()
@@ -325,9 +342,13 @@ pub fn print_hosts(analysis: &Analysis, hosts: &[HostInfo], as_json: bool) {
                 })
             })
             .collect();
+        let mut report = json!({ "hosts": items });
+        if let Some(explained) = explained {
+            report["explain"] = Value::Array(explain_json(explained));
+        }
         println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "hosts": items })).unwrap_or_default()
+            serde_json::to_string_pretty(&report).unwrap_or_default()
         );
         return;
     }
@@ -353,4 +374,15 @@ pub fn print_hosts(analysis: &Analysis, hosts: &[HostInfo], as_json: bool) {
         }
     }
     println!("{} host{}", hosts.len(), plural(hosts.len()));
+    if let Some(explained) = explained {
+        if explained.is_empty() {
+            println!("everything host discovery met was worked out");
+        }
+        for e in explained {
+            match location(analysis, &e.at) {
+                Some(at) => println!("{}: {}\n  at {at}", e.subject, e.reason),
+                None => println!("{}: {}", e.subject, e.reason),
+            }
+        }
+    }
 }

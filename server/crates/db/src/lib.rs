@@ -68,7 +68,9 @@ pub struct Settings {
     pub diagnostic_levels: Vec<(String, DiagnosticLevel)>,
     /// `[upstream]` source trees.
     pub upstream: UpstreamPaths,
-    /// `[hosts] roots`: extra directories (VFS paths) holding hosts.
+    /// `[hosts] roots`: extra directories (VFS paths) or files holding
+    /// NixOS hosts; `darwin:<path>` and `home:<path>` (from `[hosts]
+    /// darwin`/`home`) hold nix-darwin and home-manager ones.
     pub host_roots: Vec<String>,
     /// What was wrong in `flakelens.toml` (the rest still applies).
     pub problems: Vec<SettingsProblem>,

@@ -34,7 +34,7 @@ use flakelens_syntax::{normalize_newlines, LineIndex, TextRange};
 use salsa::Setter;
 
 pub use flakelens_analysis::diagnostics::Severity;
-pub use listing::{HostInfo, ModuleInfo, OptionInfo};
+pub use listing::{ExplainInfo, HostInfo, ModuleInfo, OptionInfo};
 
 pub type Cancellable<T> = Result<T, salsa::Cancelled>;
 
@@ -288,6 +288,11 @@ impl Analysis {
 
     pub fn hosts(&self) -> Cancellable<Vec<HostInfo>> {
         self.with_db(listing::hosts)
+    }
+
+    /// Why hosts were not found, or have partial closures.
+    pub fn explain_hosts(&self) -> Cancellable<Vec<ExplainInfo>> {
+        self.with_db(listing::explain_hosts)
     }
 
     /// Options the repo declares; with a host, those visible to that host.

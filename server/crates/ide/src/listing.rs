@@ -53,6 +53,25 @@ fn kind_name(kind: HostKind) -> &'static str {
     }
 }
 
+/// Something host discovery could not work out (`hosts --explain`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplainInfo {
+    pub subject: String,
+    pub reason: String,
+    pub at: Option<(String, TextRange)>,
+}
+
+pub fn explain_hosts(db: &RootDatabase) -> Vec<ExplainInfo> {
+    flakelens_analysis::hosts::explain::explain(db)
+        .into_iter()
+        .map(|e| ExplainInfo {
+            subject: e.subject,
+            reason: e.reason,
+            at: position(db, e.at),
+        })
+        .collect()
+}
+
 pub fn hosts(db: &RootDatabase) -> Vec<HostInfo> {
     let set = all_hosts(db);
     set.hosts

@@ -63,3 +63,47 @@ fn hosts_and_options_of_every_pattern_fixture() {
     }
     expect_test::expect_file!["../../../../tests/data/module-listing.txt"].assert_eq(&snapshot);
 }
+
+/// `hosts --explain`: an output attribute that is not a system, and a host
+/// whose module list has an unknown entry, are each named with where the
+/// expression is written; a fully known host gives nothing.
+#[test]
+fn explain_names_what_discovery_could_not_work_out() {
+    let files = common::parse_fixture(
+        r#"#- /flake.nix
+{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-unstable";
+  inputs.mystery.url = "github:example/mystery";
+  outputs = { nixpkgs, mystery, ... }: {
+    nixosConfigurations = {
+      plain = nixpkgs.lib.nixosSystem { modules = [ ./plain.nix ]; };
+      odd = mystery.lib.makeHost { name = "odd"; };
+      partial = nixpkgs.lib.nixosSystem { modules = [ ./plain.nix ] ++ mystery.extraModules; };
+    };
+  };
+}
+#- /plain.nix
+{ ... }: { networking.hostName = "plain"; }
+"#,
+    );
+    let explained = common::on_big_stack(move || {
+        let host = common::load_fixture(&files);
+        let analysis = host.analysis();
+        analysis
+            .explain_hosts()
+            .unwrap()
+            .into_iter()
+            .map(|e| (e.subject, e.at.map(|(path, _)| path)))
+            .collect::<Vec<_>>()
+    });
+    assert!(explained.contains(&(
+        "nixosConfigurations.odd".to_string(),
+        Some("/flake.nix".to_string())
+    )));
+    assert!(explained
+        .iter()
+        .any(|(subject, at)| subject == "host partial" && at.as_deref() == Some("/flake.nix")));
+    assert!(!explained
+        .iter()
+        .any(|(subject, _)| subject.contains("plain")));
+}

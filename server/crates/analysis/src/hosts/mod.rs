@@ -8,6 +8,7 @@ use flakelens_db::{paths, Db, SourceFile};
 use crate::eval::{Evaluator, Value};
 use crate::module::{ModuleRef, ModuleSummary};
 
+pub mod explain;
 pub mod modules;
 
 use crate::FileRange;
@@ -45,15 +46,85 @@ pub struct HostSet {
 /// Every host of the workspace.
 #[salsa::tracked(returns(ref))]
 pub fn hosts(db: &dyn Db) -> Arc<HostSet> {
-    if crate::known::flake::flake_file(db).is_some() {
+    let mut set = if crate::known::flake::flake_file(db).is_some() {
         let ev = crate::known::evaluator(db);
         let mut set = flake_hosts(&ev);
         set.incomplete |= ev.exhausted();
         set.touched = ev.touched_files();
         set.touched.sort_by(|a, b| a.path(db).cmp(b.path(db)));
-        return Arc::new(set);
+        set
+    } else {
+        layout_hosts(db)
+    };
+    for host in configured_hosts(db) {
+        let known = set
+            .hosts
+            .iter()
+            .any(|h| h.kind == host.kind && h.name == host.name);
+        if !known {
+            set.hosts.push(host);
+        }
     }
-    Arc::new(layout_hosts(db))
+    Arc::new(set)
+}
+
+/// Hosts the user names in `flakelens.toml` `[hosts]` (for layouts the
+/// analysis cannot follow): a root is a host file, or a directory whose
+/// `<n>/configuration.nix` (else `<n>/default.nix`) and `<n>.nix` files
+/// are hosts named `<n>`. A host the flake defines under that name wins.
+fn configured_hosts(db: &dyn Db) -> Vec<Host> {
+    let settings = db.workspace().settings(db);
+    let mut out = Vec::new();
+    for root in &settings.host_roots {
+        let (kind, root) = match root.split_once(':') {
+            Some(("darwin", path)) => (HostKind::Darwin, path),
+            Some(("home", path)) => (HostKind::Home, path),
+            _ => (HostKind::Nixos, root.as_str()),
+        };
+        let mut found: Vec<(String, SourceFile)> = Vec::new();
+        if let Some(file) = flakelens_db::file_at(db, root) {
+            let name = match paths::file_name(root) {
+                "configuration.nix" | "default.nix" | "home.nix" => {
+                    paths::file_name(paths::parent(root)).to_string()
+                }
+                other => other.trim_end_matches(".nix").to_string(),
+            };
+            found.push((name, file));
+        }
+        for (name, is_dir) in flakelens_db::read_dir(db, root) {
+            let Some(path) = paths::join(root, &name) else {
+                continue;
+            };
+            if is_dir {
+                let entry = ["configuration.nix", "default.nix", "home.nix"]
+                    .iter()
+                    .find_map(|f| flakelens_db::file_at(db, &format!("{path}/{f}")));
+                if let Some(file) = entry {
+                    found.push((name, file));
+                }
+            } else if let Some(stem) = name.strip_suffix(".nix") {
+                if stem != "default" {
+                    if let Some(file) = flakelens_db::file_at(db, &path) {
+                        found.push((stem.to_string(), file));
+                    }
+                }
+            }
+        }
+        for (name, file) in found {
+            out.push(Host {
+                name,
+                kind,
+                name_range: Some(FileRange {
+                    file,
+                    range: flakelens_syntax::TextRange::empty(0.into()),
+                }),
+                call: None,
+                roots: vec![ModuleRef::File { file, site: None }],
+                roots_incomplete: false,
+            });
+        }
+    }
+    out
 }
 
 fn flake_hosts(ev: &Evaluator) -> HostSet {
@@ -69,8 +140,20 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
     };
     // colmena nodes are NixOS hosts unless nixosConfigurations has them.
     let hive = crate::known::frameworks::colmena::hive_hosts(ev, &outputs);
-    for kind in [HostKind::Nixos, HostKind::Darwin, HostKind::Home] {
-        let own = match outputs.get(kind.output_name()) {
+    // `homeManagerConfigurations`: the legacy name of homeConfigurations.
+    let outputs_by_name = [
+        (HostKind::Nixos, "nixosConfigurations"),
+        (HostKind::Darwin, "darwinConfigurations"),
+        (HostKind::Home, "homeConfigurations"),
+        (HostKind::Home, "homeManagerConfigurations"),
+    ];
+    for (kind, output) in outputs_by_name {
+        let hive = if kind == HostKind::Nixos {
+            hive.clone()
+        } else {
+            None
+        };
+        let own = match outputs.get(output) {
             Some(entry) => match ev.force(&entry.value) {
                 Value::Attrs(configurations) => Some(configurations),
                 _ => {
@@ -81,7 +164,7 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
             None => None,
         };
         let configurations = match (kind, &hive, own) {
-            (HostKind::Nixos, Some(hive), own) => {
+            (_, Some(hive), own) => {
                 let mut all = hive.clone();
                 if let Some(own) = own {
                     all.incomplete |= own.incomplete;
@@ -95,6 +178,13 @@ fn flake_hosts(ev: &Evaluator) -> HostSet {
         };
         set.incomplete |= configurations.incomplete;
         for (name, entry) in &configurations.entries {
+            if set
+                .hosts
+                .iter()
+                .any(|h| h.kind == kind && *h.name == **name)
+            {
+                continue;
+            }
             let Value::System(system) = ev.force(&entry.value) else {
                 set.incomplete = true;
                 continue;

@@ -25,6 +25,13 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
             let args = ev.value_thunk(Value::Attrs(Rc::new(args)), None);
             ev.apply(&function, args, None)
         }
+        KnownPrim::ImportApply => match ev.force(&a[0]) {
+            Value::Path(path) => {
+                let function = ev.import(&path);
+                ev.apply(&function, a[1].clone(), None)
+            }
+            _ => Value::Unknown,
+        },
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
@@ -63,7 +70,10 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
             args.insert_value("inputs", ev.flake_inputs());
             args.insert_thunk("self", ev.flake_self());
             args.insert_value("lib", ev.lib());
+            args.insert_value("flake-parts-lib", ev.lib());
             args.insert_thunk("config", config.clone());
+            // den's module argument is its option tree.
+            args.insert_thunk("den", ev.select_thunk(config.clone(), "den".into(), None));
             args.insert_value(
                 "withSystem",
                 Value::Prim(Rc::new(PrimApp {
@@ -118,6 +128,13 @@ pub fn flake_parts(ev: &Evaluator, _args: &Thunk, module: &Thunk) -> Value {
     }
     if let Some(clan) = merged.get("clan").and_then(|e| attrs(ev, &e.value)) {
         flake = clan_outputs(ev, &clan, &flake);
+    }
+    if let Some(den) = merged.get("den").and_then(|e| attrs(ev, &e.value)) {
+        let sets = super::frameworks::den::hosts(ev, &den)
+            .into_iter()
+            .map(|(output, set)| (output, Value::Attrs(Rc::new(set))))
+            .collect();
+        flake = with_hosts(ev, &flake, sets);
     }
     // perSystem = { pkgs, ... }: { packages.x = …; } → packages.<system>.x
     let mut packages = Attrs::default();
@@ -184,10 +201,13 @@ fn per_system_inputs(ev: &Evaluator) -> Value {
 /// `flake.modules.<class>.<name>` (or `flake.nixosModules.<name>`, …) are
 /// one module importing each.
 fn is_module_slot(path: &[Name]) -> bool {
-    match path {
-        [flake, modules, _, _] => &**flake == "flake" && &**modules == "modules",
-        [flake, outputs, _] => {
-            &**flake == "flake" && super::tables::MODULE_OUTPUTS.contains(&&**outputs)
+    let names: Vec<&str> = path.iter().map(|n| &**n).collect();
+    match names[..] {
+        ["flake", "modules", _, _] => true,
+        ["flake", outputs, _] => super::tables::MODULE_OUTPUTS.contains(&outputs),
+        // den: `den.aspects.<name>.<class>`, `den.default.<class>`
+        ["den", "aspects", _, class] | ["den", "default", class] => {
+            super::frameworks::den::is_class(class)
         }
         _ => false,
     }
@@ -206,6 +226,18 @@ fn merge_definitions(ev: &Evaluator, definitions: &[Thunk], depth: usize, path: 
         return Value::Attrs(Rc::new(module));
     }
     let values: Vec<Value> = definitions.iter().map(|d| ev.force(d)).collect();
+    // List options (`includes`, `imports`-like lists) concatenate.
+    if values.iter().all(|v| matches!(v, Value::List(_))) {
+        let items = values
+            .iter()
+            .filter_map(|v| match v {
+                Value::List(items) => Some(items.iter().cloned()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        return Value::List(Rc::new(items));
+    }
     let all_attrs = values
         .iter()
         .all(|v| matches!(v, Value::Attrs(a) if a.marker.is_none()));
@@ -245,20 +277,34 @@ fn merge_definitions(ev: &Evaluator, definitions: &[Thunk], depth: usize, path: 
 }
 
 /// The clan-core flake-parts module: `clan = { … }` adds the machines to
-/// `nixosConfigurations`/`darwinConfigurations` (and `flake.clan`). A host
-/// the flake defines itself under the same name wins when it is a system.
+/// `nixosConfigurations`/`darwinConfigurations` (and `flake.clan`).
 fn clan_outputs(ev: &Evaluator, clan: &Attrs, flake: &Value) -> Value {
     let (nixos, darwin) = super::frameworks::clan::machines(ev, clan, None);
-    let mut outputs = Attrs::default();
     let mut own = Attrs::default();
-    for (output, built) in [
-        ("nixosConfigurations", nixos),
-        ("darwinConfigurations", darwin),
-    ] {
+    own.insert_value("nixosConfigurations", nixos.clone());
+    own.insert_value("darwinConfigurations", darwin.clone());
+    let mut extra = Attrs::default();
+    extra.insert_value("clan", Value::Attrs(Rc::new(own)));
+    let flake = ev.update(flake, &Value::Attrs(Rc::new(extra)));
+    with_hosts(
+        ev,
+        &flake,
+        vec![
+            ("nixosConfigurations", nixos),
+            ("darwinConfigurations", darwin),
+        ],
+    )
+}
+
+/// `flake` with the configurations a framework built added to its host
+/// outputs; a host the flake defines itself under the same name wins when
+/// it is a system.
+pub fn with_hosts(ev: &Evaluator, flake: &Value, sets: Vec<(&str, Value)>) -> Value {
+    let mut outputs = Attrs::default();
+    for (output, built) in sets {
         let Value::Attrs(mut built) = built else {
             continue;
         };
-        own.insert_value(output, Value::Attrs(built.clone()));
         let existing = flake
             .as_attrs()
             .and_then(|flake| flake.get(output))
@@ -276,6 +322,5 @@ fn clan_outputs(ev: &Evaluator, clan: &Attrs, flake: &Value) -> Value {
         }
         outputs.insert_value(output, Value::Attrs(built));
     }
-    outputs.insert_value("clan", Value::Attrs(Rc::new(own)));
     ev.update(flake, &Value::Attrs(Rc::new(outputs)))
 }

@@ -134,6 +134,9 @@ const LIB_FUNCTIONS: &[(&str, Prim)] = &[
     ("eachDefaultSystem", KnownPrim::EachDefaultSystem.prim()),
     ("eachSystem", KnownPrim::EachSystem.prim()),
     ("mkFlake", KnownPrim::MkFlake.prim()),
+    // flake-parts-lib.importApply path args: the module file applied.
+    ("importApply", KnownPrim::ImportApply.prim()),
+    ("unionOfDisjoint", KnownPrim::MergeAttrs.prim()),
     ("collect", KnownPrim::Collect.prim()),
     ("pathIsDirectory", KnownPrim::PathIsDirectory.prim()),
     ("mergeAttrsList", KnownPrim::MergeAttrsList.prim()),

@@ -11,20 +11,30 @@ pub fn parse_fixture(text: &str) -> Vec<(String, String)> {
 }
 
 /// Loads the `.nix` files of a fixture; a `/flakelens.toml` section gives
-/// the settings (only `directories = [ … ]` under `[packages]` is read).
+/// the settings (`[packages] directories`, `[hosts] roots`/`darwin`/`home`).
 pub fn load_fixture(files: &[(String, String)]) -> AnalysisHost {
     let mut host = AnalysisHost::new();
     let mut settings = flakelens_db::Settings::default();
     for (path, text) in files {
         if path == "/flakelens.toml" {
+            let paths = |list: &str| -> Vec<String> {
+                list.split('"')
+                    .skip(1)
+                    .step_by(2)
+                    .map(|dir| format!("/{}", dir.trim_start_matches("./").trim_matches('/')))
+                    .collect()
+            };
             for line in text.lines() {
-                if let Some(list) = line.trim().strip_prefix("directories") {
-                    settings.package_directories = list
-                        .split('"')
-                        .skip(1)
-                        .step_by(2)
-                        .map(|dir| format!("/{}", dir.trim_start_matches("./").trim_matches('/')))
-                        .collect();
+                let line = line.trim();
+                if let Some(list) = line.strip_prefix("directories") {
+                    settings.package_directories = paths(list);
+                }
+                // `[hosts]`: `roots`, `darwin`, `home` (kind as a prefix).
+                for (key, prefix) in [("roots", ""), ("darwin", "darwin:"), ("home", "home:")] {
+                    if let Some(list) = line.strip_prefix(key) {
+                        let roots = paths(list).into_iter().map(|p| format!("{prefix}{p}"));
+                        settings.host_roots.extend(roots);
+                    }
                 }
             }
         }

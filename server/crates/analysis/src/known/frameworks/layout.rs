@@ -169,7 +169,8 @@ pub(crate) fn snowfall(ev: &Evaluator, app: &PrimApp, _prim: KnownPrim) -> Value
 
 /// numtide blueprint: `inputs.blueprint { inherit inputs; prefix?; }`.
 /// `hosts/<n>/configuration.nix` is a NixOS host, `darwin-configuration.nix`
-/// a nix-darwin one; modules get `flake`, `inputs`, `hostName`.
+/// a nix-darwin one; modules get `flake`, `inputs`, `hostName`. Files under
+/// `packages/` are the flake's packages.
 pub fn blueprint(ev: &Evaluator, argument: &Thunk) -> Value {
     let Some(args) = attrs(ev, argument) else {
         return Value::Unknown;
@@ -202,6 +203,36 @@ pub fn blueprint(ev: &Evaluator, argument: &Thunk) -> Value {
     }
     let mut out = outputs(vec![(HostKind::Nixos, nixos), (HostKind::Darwin, darwin)]);
     module_outputs(ev, &base, &mut out);
+    // packages/<n>.nix, packages/<n>/package.nix (callPackage'd) or
+    // packages/<n>/default.nix → packages.<system>.<n>
+    let packages_dir = join(&base, "packages");
+    let mut packages = Attrs::default();
+    for (name, is_dir) in flakelens_db::read_dir(ev.db, &packages_dir) {
+        let (package, recipe) = if is_dir {
+            let file = ["package.nix", "default.nix"]
+                .iter()
+                .map(|f| format!("{packages_dir}/{name}/{f}"))
+                .find(|f| exists(ev, f));
+            match file {
+                Some(file) => (name.clone(), file),
+                None => continue,
+            }
+        } else if let Some(stem) = name.strip_suffix(".nix") {
+            (stem.to_string(), format!("{packages_dir}/{name}"))
+        } else {
+            continue;
+        };
+        let value = Value::Package(Rc::new(crate::eval::PackageValue {
+            recipe: recipe.into(),
+            call: None,
+        }));
+        packages.insert_value(&package, value);
+    }
+    if !packages.entries.is_empty() {
+        let mut systems = Attrs::default();
+        systems.insert_value("x86_64-linux", Value::Attrs(Rc::new(packages)));
+        out.insert_value("packages", Value::Attrs(Rc::new(systems)));
+    }
     Value::Attrs(Rc::new(out))
 }
 

@@ -5,6 +5,9 @@
 
 pub mod clan;
 pub mod colmena;
+pub mod den;
+pub mod fup;
+pub mod haumea;
 pub mod import_tree;
 pub mod layout;
 
@@ -23,6 +26,8 @@ pub(crate) fn call(ev: &Evaluator, app: &PrimApp, prim: KnownPrim) -> Value {
         | KnownPrim::ImportTreeKeep => import_tree::call(ev, app, prim),
         KnownPrim::ClanBuild => clan::call(ev, app, prim),
         KnownPrim::SnowfallMkFlake => layout::snowfall(ev, app, prim),
+        KnownPrim::HaumeaLoad | KnownPrim::HaumeaLeaf => haumea::call(ev, app, prim),
+        KnownPrim::FupMkFlake | KnownPrim::FupExportModules => fup::call(ev, app, prim),
         #[allow(unreachable_patterns)]
         _ => unreachable!("{prim:?} is dispatched elsewhere"),
     }
@@ -42,6 +47,12 @@ pub fn input_lib(ev: &Evaluator, input: &str) -> Option<Value> {
         lib.insert_value("clan", KnownPrim::ClanBuild.value());
         lib.insert_value("buildClan", KnownPrim::ClanBuild.value());
         return Some(Value::Attrs(Rc::new(lib)));
+    }
+    if input_is(ev, input, "flake-utils-plus") {
+        return Some(fup::lib());
+    }
+    if input_is(ev, input, "haumea") {
+        return Some(haumea::lib());
     }
     if input_is(ev, input, "colmena") {
         // `makeHive hive` is read back as the hive itself.
