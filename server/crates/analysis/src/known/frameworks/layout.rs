@@ -26,6 +26,19 @@ fn system(kind: HostKind, modules: Vec<Thunk>, special_args: Option<Thunk>) -> V
     }))
 }
 
+/// A host whose module list is exactly `modules` (the framework injects
+/// none that could declare options beyond those listed).
+fn exact_system(kind: HostKind, modules: Vec<Thunk>, special_args: Option<Thunk>) -> Value {
+    Value::System(Rc::new(SystemValue {
+        kind,
+        modules,
+        modules_incomplete: false,
+        special_args,
+        call: None,
+        overrides: None,
+    }))
+}
+
 fn path(p: &str) -> Thunk {
     Thunk::from_value(Value::Path(p.into()))
 }
@@ -197,7 +210,21 @@ pub fn blueprint(ev: &Evaluator, argument: &Thunk) -> Value {
         ] {
             let root = format!("{hosts_dir}/{name}/{file}");
             if exists(ev, &root) {
-                set.insert_value(&name, system(kind, vec![path(&root)], special.clone()));
+                // blueprint adds modules that declare nothing (nixpkgs.pkgs,
+                // the perSystem argument) and, when the host has users/,
+                // home-manager's own NixOS/darwin module (blueprint's
+                // lib/default.nix, mkHomeUsersModule).
+                let mut modules = vec![path(&root)];
+                let users = format!("{hosts_dir}/{name}/users");
+                if !flakelens_db::read_dir(ev.db, &users).is_empty() {
+                    let output = match kind {
+                        HostKind::Darwin => "darwinModules",
+                        _ => "nixosModules",
+                    };
+                    let description = format!("inputs.home-manager.{output}.default");
+                    modules.push(Thunk::from_value(Value::ExternalModule(description.into())));
+                }
+                set.insert_value(&name, exact_system(kind, modules, special.clone()));
             }
         }
     }
