@@ -15,12 +15,14 @@ pub mod code_actions;
 pub mod completion;
 pub mod filters;
 mod goto;
+pub mod highlight;
 pub mod hover;
 mod lang;
 pub mod nix_docs;
 pub mod references;
 pub mod rename;
 pub mod scope;
+pub mod structure;
 pub mod symbols;
 mod upstream;
 
@@ -537,5 +539,31 @@ impl Analysis {
         offset: flakelens_syntax::TextSize,
     ) -> Cancellable<Vec<packages::PackageCompletion>> {
         self.with_db(|db| packages::package_completions(db, path, offset))
+    }
+}
+
+// ---- Per-file structure and highlights (see `highlight`, `structure`).
+impl Analysis {
+    /// The other occurrences in this file of what is at `offset`.
+    pub fn highlights(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<highlight::Highlight>> {
+        self.with_db(|db| highlight::highlights(db, path, offset))
+    }
+
+    /// Where the file folds.
+    pub fn folding_ranges(&self, path: &str) -> Cancellable<Vec<structure::Fold>> {
+        self.with_db(|db| structure::folding_ranges(db, path))
+    }
+
+    /// For each offset, the ranges a selection grows through.
+    pub fn selection_ranges(
+        &self,
+        path: &str,
+        offsets: &[flakelens_syntax::TextSize],
+    ) -> Cancellable<Vec<Vec<TextRange>>> {
+        self.with_db(|db| structure::selection_ranges(db, path, offsets))
     }
 }

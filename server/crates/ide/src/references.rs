@@ -31,6 +31,18 @@ pub(crate) fn references(
     offset: TextSize,
     include_declaration: bool,
 ) -> Vec<Reference> {
+    references_scoped(db, path, offset, include_declaration, false)
+}
+
+/// `references`, limited to the file at `path` when `this_file_only`
+/// (document highlights: no workspace scan).
+pub(crate) fn references_scoped(
+    db: &dyn Db,
+    path: &str,
+    offset: TextSize,
+    include_declaration: bool,
+    this_file_only: bool,
+) -> Vec<Reference> {
     let Some(cx) = file_ctx(db, path) else {
         return Vec::new();
     };
@@ -60,7 +72,8 @@ pub(crate) fn references(
     };
     let indexes = scope::indexes_at(db, cx.file, offset);
     let target = scope::option_path(&indexes, &option);
-    option_references(db, &target, include_declaration)
+    let only = this_file_only.then_some(cx.file);
+    option_references_in(db, &target, include_declaration, only)
 }
 
 pub(crate) fn option_references(
@@ -68,11 +81,24 @@ pub(crate) fn option_references(
     target: &[Segment],
     include_declaration: bool,
 ) -> Vec<Reference> {
+    option_references_in(db, target, include_declaration, None)
+}
+
+/// An option's references; in one file only when `only` is set.
+fn option_references_in(
+    db: &dyn Db,
+    target: &[Segment],
+    include_declaration: bool,
+    only: Option<SourceFile>,
+) -> Vec<Reference> {
     let mut out: Vec<Reference> = Vec::new();
     // The first kind seen for a range wins. A set, not a scan of `out`:
     // an option of a big module can have thousands of references.
     let mut seen: std::collections::HashSet<FileRange> = Default::default();
     let mut push = |range: FileRange, kind: ReferenceKind, out: &mut Vec<Reference>| {
+        if only.is_some_and(|file| file != range.file) {
+            return;
+        }
         if seen.insert(range) {
             out.push(Reference {
                 path: range.file.path(db).clone(),
@@ -105,10 +131,14 @@ pub(crate) fn option_references(
             },
         );
     }
-    for file in db.workspace().files(db).values() {
-        for range in reads_in(db, *file, target) {
+    let files: Vec<SourceFile> = match only {
+        Some(file) => vec![file],
+        None => db.workspace().files(db).values().copied().collect(),
+    };
+    for file in files {
+        for range in reads_in(db, file, target) {
             push(
-                FileRange { file: *file, range },
+                FileRange { file, range },
                 ReferenceKind::Read,
                 &mut out,
             );
