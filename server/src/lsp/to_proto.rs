@@ -106,7 +106,7 @@ pub fn code_action(
     Ok(Some(CodeAction {
         title: action.label.clone(),
         kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![super::server::to_lsp(
+        diagnostics: Some(vec![super::diagnostics::to_lsp(
             analysis,
             &action.diagnostic,
             Some(index),

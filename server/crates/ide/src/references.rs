@@ -137,11 +137,7 @@ fn option_references_in(
     };
     for file in files {
         for range in reads_in(db, file, target) {
-            push(
-                FileRange { file, range },
-                ReferenceKind::Read,
-                &mut out,
-            );
+            push(FileRange { file, range }, ReferenceKind::Read, &mut out);
         }
     }
     out.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));

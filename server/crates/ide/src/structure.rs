@@ -239,7 +239,10 @@ mod tests {
             .unwrap()
             .iter()
             .map(|fold| {
-                let (start, end) = (usize::from(fold.range.start()), usize::from(fold.range.end()));
+                let (start, end) = (
+                    usize::from(fold.range.start()),
+                    usize::from(fold.range.end()),
+                );
                 format!("{:?} {}-{}", fold.kind, line(start), line(end))
             })
             .collect();
@@ -285,9 +288,12 @@ in
 
     #[test]
     fn an_unclosed_bracket_folds_to_the_end() {
-        folds("{\n  a = [\n    1\n", expect![[r#"
+        folds(
+            "{\n  a = [\n    1\n",
+            expect![[r#"
             Region 1-3
-            Region 2-3"#]]);
+            Region 2-3"#]],
+        );
     }
 
     fn selections(text: &str, expect: Expect) {
@@ -299,7 +305,12 @@ in
         let chains = analysis.selection_ranges(&path, &[offset]).unwrap();
         let rendered: Vec<String> = chains[0]
             .iter()
-            .map(|range| format!("{:?}", &file[usize::from(range.start())..usize::from(range.end())]))
+            .map(|range| {
+                format!(
+                    "{:?}",
+                    &file[usize::from(range.start())..usize::from(range.end())]
+                )
+            })
             .collect();
         expect.assert_eq(&rendered.join("\n"));
     }

@@ -1,0 +1,131 @@
+//! Diagnostics to the client: pushed (`publish_all`, after every change
+//! and load) and their conversion to LSP (`to_lsp`).
+
+use std::collections::HashMap;
+
+use flakelens_ide::{Analysis, Severity};
+use flakelens_syntax::PositionEncoding;
+use tower_lsp::lsp_types::*;
+
+use super::convert;
+use super::server::{lock, Backend};
+
+impl Backend {
+    /// Publishes diagnostics for every file that has (or had) some.
+    ///
+    /// Nothing is published before the initial load ends: a file opened
+    /// earlier would be analysed without its imports (and against a root
+    /// of `/`). The load publishes for every open file when it is done.
+    pub(super) async fn publish_all(&self) {
+        if !*self.ready.borrow() {
+            return;
+        }
+        let generation = lock(&self.state).generation;
+        let result = self
+            .read(move |analysis, encoding| {
+                let all = analysis.workspace_diagnostics()?;
+                let mut out = Vec::new();
+                for (path, diagnostics) in all {
+                    let Some(index) = analysis.line_index(&path)? else {
+                        // Unreadable file: report at the start.
+                        out.push((
+                            path,
+                            diagnostics
+                                .iter()
+                                .map(|d| to_lsp(analysis, d, None, encoding))
+                                .collect(),
+                        ));
+                        continue;
+                    };
+                    let converted = diagnostics
+                        .iter()
+                        .map(|d| to_lsp(analysis, d, Some(&index), encoding))
+                        .collect();
+                    out.push((path, converted));
+                }
+                Ok(out)
+            })
+            .await;
+        let Ok(per_file) = result else {
+            return;
+        };
+        let (stale, versions) = {
+            let mut state = lock(&self.state);
+            if state.generation != generation {
+                // A newer change will publish.
+                return;
+            }
+            let now: std::collections::HashSet<String> = per_file
+                .iter()
+                .map(|(path, _): &(String, Vec<Diagnostic>)| path.clone())
+                .collect();
+            // Files that lost their diagnostics, and open documents without
+            // any (clients like a publication after every change).
+            let mut stale: Vec<String> = state.published.difference(&now).cloned().collect();
+            for path in state.documents.keys() {
+                if !now.contains(path) && !stale.contains(path) {
+                    stale.push(path.clone());
+                }
+            }
+            state.published = now;
+            let versions: HashMap<String, i32> = state
+                .documents
+                .iter()
+                .map(|(path, document)| (path.clone(), document.version))
+                .collect();
+            (stale, versions)
+        };
+        for path in stale {
+            if let Some(uri) = convert::uri_of(&path) {
+                self.client
+                    .publish_diagnostics(uri, Vec::new(), versions.get(&path).copied())
+                    .await;
+            }
+        }
+        for (path, diagnostics) in per_file {
+            if let Some(uri) = convert::uri_of(&path) {
+                self.client
+                    .publish_diagnostics(uri, diagnostics, versions.get(&path).copied())
+                    .await;
+            }
+        }
+    }
+}
+
+pub(super) fn to_lsp(
+    analysis: &Analysis,
+    diagnostic: &flakelens_ide::Diagnostic,
+    index: Option<&flakelens_syntax::LineIndex>,
+    encoding: PositionEncoding,
+) -> Diagnostic {
+    let range = index
+        .map(|index| convert::range(index, diagnostic.range, encoding))
+        .unwrap_or_default();
+    // "option declared here" and friends, in their own files.
+    let related: Vec<DiagnosticRelatedInformation> = diagnostic
+        .related
+        .iter()
+        .filter_map(|(position, message)| {
+            let index = analysis.line_index(&position.path).ok()??;
+            Some(DiagnosticRelatedInformation {
+                location: Location::new(
+                    convert::uri_of(&position.path)?,
+                    convert::range(&index, position.range, encoding),
+                ),
+                message: message.clone(),
+            })
+        })
+        .collect();
+    Diagnostic {
+        related_information: (!related.is_empty()).then_some(related),
+        range,
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+        }),
+        code: Some(NumberOrString::String(diagnostic.code.to_string())),
+        source: Some("flakelens".into()),
+        message: diagnostic.message.clone(),
+        ..Diagnostic::default()
+    }
+}

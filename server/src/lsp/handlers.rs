@@ -1,0 +1,183 @@
+//! The `LanguageServer` implementation: every request and notification
+//! the server answers, each a thin call into `features` (or the workspace
+//! and diagnostics code) on a snapshot.
+
+use tower_lsp::jsonrpc::Result;
+use tower_lsp::lsp_types::*;
+use tower_lsp::LanguageServer;
+
+use super::server::{lock, refused, Backend};
+use super::{convert, features};
+
+#[tower_lsp::async_trait]
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        self.on_initialize(params).await
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        self.on_initialized().await;
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        self.on_did_open(params).await;
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        self.on_did_change(params).await;
+    }
+
+    async fn did_save(&self, params: DidSaveTextDocumentParams) {
+        self.on_did_save(params).await;
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        self.on_did_close(params).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        self.on_did_change_configuration(params).await;
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        self.on_did_change_watched_files(params).await;
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let position = params.text_document_position_params.position;
+        let Some(path) = convert::path_of(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        self.timed(
+            "definition",
+            Some(&path.clone()),
+            move |analysis, encoding| features::definition(analysis, &path, position, encoding),
+        )
+        .await
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let position = params.text_document_position.position;
+        let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        self.timed(
+            "completion",
+            Some(&path.clone()),
+            move |analysis, encoding| features::completion(analysis, &path, position, encoding),
+        )
+        .await
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let position = params.text_document_position_params.position;
+        let Some(path) = convert::path_of(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        self.timed("hover", Some(&path.clone()), move |analysis, encoding| {
+            features::hover(analysis, &path, position, encoding)
+        })
+        .await
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let position = params.text_document_position.position;
+        let include_declaration = params.context.include_declaration;
+        let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        self.timed(
+            "references",
+            Some(&path.clone()),
+            move |analysis, encoding| {
+                features::references(analysis, &path, position, include_declaration, encoding)
+            },
+        )
+        .await
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let position = params.position;
+        let answer = self
+            .timed(
+                "prepareRename",
+                Some(&path.clone()),
+                move |analysis, encoding| {
+                    features::prepare_rename(analysis, &path, position, encoding)
+                },
+            )
+            .await?;
+        answer.map_err(refused)
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let position = params.text_document_position.position;
+        let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
+            return Ok(None);
+        };
+        let new_name = params.new_name;
+        let answer = self
+            .timed("rename", Some(&path.clone()), move |analysis, encoding| {
+                features::rename(analysis, &path, position, &new_name, encoding)
+            })
+            .await?;
+        answer.map_err(refused)
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let hierarchical = lock(&self.state).hierarchical_symbols;
+        self.timed(
+            "documentSymbol",
+            Some(&path.clone()),
+            move |analysis, encoding| {
+                features::document_symbols(analysis, &path, hierarchical, encoding)
+            },
+        )
+        .await
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<Vec<SymbolInformation>>> {
+        let query = params.query;
+        self.timed("workspaceSymbol", None, move |analysis, encoding| {
+            features::workspace_symbols(analysis, &query, encoding)
+        })
+        .await
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let range = params.range;
+        self.timed(
+            "codeAction",
+            Some(&path.clone()),
+            move |analysis, encoding| features::code_actions(analysis, &path, range, encoding),
+        )
+        .await
+    }
+}
