@@ -121,3 +121,194 @@ fn lsp_rename_of_an_own_option_and_a_refusal() {
     assert!(message.contains("not declared in this repo"), "{response}");
     client.shutdown_and_exit();
 }
+
+/// Waits for the end of the initial indexing.
+fn wait_indexed(client: &mut Client) {
+    client.wait_for("$/progress end", |m| {
+        m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+    });
+}
+
+#[test]
+fn lsp_document_highlight_folding_and_selection_ranges() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    let init = client.initialize(&dir, None);
+    for capability in [
+        "documentHighlightProvider",
+        "foldingRangeProvider",
+        "selectionRangeProvider",
+    ] {
+        assert_eq!(init["capabilities"][capability], true, "{init}");
+    }
+    wait_indexed(&mut client);
+    let path = "hosts/modules/servers/poglets.nix";
+    let uri = dir.uri(path);
+    let text = dir.read(path);
+    client.open(&uri, &text);
+
+    // `cfg`: its binding is a write (3), every use a read (2).
+    let (line, col) = find(&text, "mkIf cfg.enable", 6);
+    let result = client.request(
+        "textDocument/documentHighlight",
+        text_position(&uri, line, col),
+    );
+    let highlights = result.as_array().expect("highlights");
+    assert_eq!(highlights.len(), text.matches("cfg").count(), "{result}");
+    let (binding_line, binding_col) = find(&text, "cfg = config", 0);
+    assert_eq!(
+        highlights[0]["range"],
+        range((binding_line, binding_col), (binding_line, binding_col + 3))
+    );
+    assert_eq!(highlights[0]["kind"], 3);
+    assert!(highlights[1..].iter().all(|h| h["kind"] == 2), "{result}");
+
+    // The option `port`: declaration and reads in this file.
+    let (line, col) = find(&text, "port = mkOption", 1);
+    let result = client.request(
+        "textDocument/documentHighlight",
+        text_position(&uri, line, col),
+    );
+    let kinds: Vec<u64> = result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["kind"].as_u64().unwrap())
+        .collect();
+    // Declared once, read as `cfg.port` twice (firewall, ExecStart).
+    assert_eq!(kinds, vec![3, 2, 2], "{result}");
+
+    // Folding: the `options.services.poglets = {` block, ending on the line
+    // before its `};`.
+    let folds = client.request(
+        "textDocument/foldingRange",
+        serde_json::json!({ "textDocument": { "uri": uri } }),
+    );
+    let (start, _) = find(&text, "options.services.poglets = {", 0);
+    let (close, _) = find(&text, "  };\n\n  config = mkIf", 0);
+    let block = folds
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["startLine"] == start)
+        .unwrap_or_else(|| panic!("no fold at line {start}: {folds}"));
+    assert_eq!(block["endLine"], close - 1, "{block}");
+
+    // Selection: `port` → `port = mkOption { … }` → with `;` → the set …
+    let (line, col) = find(&text, "port = mkOption", 1);
+    let result = client.request(
+        "textDocument/selectionRange",
+        serde_json::json!({ "textDocument": { "uri": uri }, "positions": [position(line, col)] }),
+    );
+    let first = &result[0];
+    assert_eq!(
+        first["range"],
+        range((line, col - 1), (line, col + 3)),
+        "{result}"
+    );
+    let binding = &first["parent"]["range"];
+    assert_eq!(binding["start"], position(line, col - 1), "{result}");
+    let mut depth = 0;
+    let mut node = first;
+    while !node["parent"].is_null() {
+        node = &node["parent"];
+        depth += 1;
+    }
+    assert!(depth >= 5, "{result}");
+    assert_eq!(node["range"]["start"], position(0, 0), "{result}");
+    client.shutdown_and_exit();
+}
+
+#[test]
+fn lsp_document_ranges_with_non_ascii_text_and_crlf() {
+    for (offered, expected) in [(Some(vec!["utf-8", "utf-16"]), "utf-8"), (None, "utf-16")] {
+        let dir = TempDir::copy_of("poglets");
+        let mut client = Client::spawn();
+        let init = client.initialize(&dir, offered);
+        assert_eq!(init["capabilities"]["positionEncoding"], expected);
+        wait_indexed(&mut client);
+        let uri = dir.uri("scratch.nix");
+        let text = "let\r\n  s = \"é𝕏\"; v = s;\r\n  w = [\r\n    \"😀\" v\r\n  ];\r\nin w\r\n";
+        client.open(&uri, text);
+        let column = |line: &str, needle: &str| -> u32 {
+            let prefix = &line[..line.find(needle).unwrap()];
+            match expected {
+                "utf-8" => prefix.len() as u32,
+                _ => prefix.encode_utf16().count() as u32,
+            }
+        };
+        let line1 = "  s = \"é𝕏\"; v = s;";
+        let line3 = "    \"😀\" v";
+        let v_use = column(line1, "s;");
+        let result = client.request(
+            "textDocument/documentHighlight",
+            text_position(&uri, 1, v_use),
+        );
+        let ranges: Vec<&serde_json::Value> = result
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| &h["range"])
+            .collect();
+        assert_eq!(
+            ranges,
+            vec![&range((1, 2), (1, 3)), &range((1, v_use), (1, v_use + 1))],
+            "{expected}: {result}"
+        );
+        // `v` in the list, after the emoji.
+        let v_col = column(line3, "v");
+        let result = client.request(
+            "textDocument/documentHighlight",
+            text_position(&uri, 3, v_col),
+        );
+        let v_decl = column(line1, "v =");
+        let ranges: Vec<&serde_json::Value> = result
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| &h["range"])
+            .collect();
+        assert_eq!(
+            ranges,
+            vec![
+                &range((1, v_decl), (1, v_decl + 1)),
+                &range((3, v_col), (3, v_col + 1))
+            ],
+            "{expected}: {result}"
+        );
+        // Folds count lines the same with CRLF: `let` (0) to the line
+        // before `in` (4), the list (2) to the line before `];` (3).
+        let folds = client.request(
+            "textDocument/foldingRange",
+            serde_json::json!({ "textDocument": { "uri": uri } }),
+        );
+        let lines: Vec<(u64, u64)> = folds
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["startLine"].as_u64().unwrap(),
+                    f["endLine"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(lines, vec![(0, 4), (2, 3)], "{expected}: {folds}");
+        let result = client.request(
+            "textDocument/selectionRange",
+            serde_json::json!({ "textDocument": { "uri": uri }, "positions": [position(3, v_col)] }),
+        );
+        assert_eq!(
+            result[0]["range"],
+            range((3, v_col), (3, v_col + 1)),
+            "{expected}: {result}"
+        );
+        // The list, from `[` on line 2 to `]` on line 4.
+        assert_eq!(
+            result[0]["parent"]["range"],
+            range((2, 6), (4, 3)),
+            "{expected}: {result}"
+        );
+        client.shutdown_and_exit();
+    }
+}

@@ -7,7 +7,7 @@ use tower_lsp::lsp_types::*;
 use tower_lsp::LanguageServer;
 
 use super::server::{lock, refused, Backend};
-use super::{convert, features};
+use super::{convert, document, features};
 
 #[tower_lsp::async_trait]
 impl LanguageServer for Backend {
@@ -177,6 +177,55 @@ impl LanguageServer for Backend {
             "codeAction",
             Some(&path.clone()),
             move |analysis, encoding| features::code_actions(analysis, &path, range, encoding),
+        )
+        .await
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let position = params.text_document_position_params.position;
+        let Some(path) = convert::path_of(&params.text_document_position_params.text_document.uri)
+        else {
+            return Ok(None);
+        };
+        self.timed(
+            "documentHighlight",
+            Some(&path.clone()),
+            move |analysis, encoding| {
+                document::document_highlight(analysis, &path, position, encoding)
+            },
+        )
+        .await
+    }
+
+    async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        self.timed(
+            "foldingRange",
+            Some(&path.clone()),
+            move |analysis, encoding| document::folding_ranges(analysis, &path, encoding),
+        )
+        .await
+    }
+
+    async fn selection_range(
+        &self,
+        params: SelectionRangeParams,
+    ) -> Result<Option<Vec<SelectionRange>>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let positions = params.positions;
+        self.timed(
+            "selectionRange",
+            Some(&path.clone()),
+            move |analysis, encoding| {
+                document::selection_ranges(analysis, &path, &positions, encoding)
+            },
         )
         .await
     }

@@ -8,6 +8,7 @@
 mod capabilities;
 mod convert;
 mod diagnostics;
+mod document;
 mod ext;
 mod features;
 mod framing;
