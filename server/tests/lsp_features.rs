@@ -312,3 +312,75 @@ fn lsp_document_ranges_with_non_ascii_text_and_crlf() {
         client.shutdown_and_exit();
     }
 }
+
+/// The code actions at a diagnostic with `code` in `uri`.
+fn actions_for(client: &mut Client, uri: &str, code: &str) -> Value {
+    let diagnostics = client.diagnostics(uri, code, |d| has_code(d, code));
+    let diagnostic = diagnostics
+        .iter()
+        .find(|d| d["code"] == code)
+        .unwrap()
+        .clone();
+    client.request(
+        "textDocument/codeAction",
+        serde_json::json!({
+            "textDocument": { "uri": uri },
+            "range": diagnostic["range"],
+            "context": { "diagnostics": [diagnostic] },
+        }),
+    )
+}
+
+#[test]
+fn lsp_code_actions_fix_a_type_mismatch_and_a_missing_import() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    wait_indexed(&mut client);
+
+    // `port = "8420"` → `8420`; applying the edit clears the error.
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir.read(host).replace("port = 8420", "port = \"8420\"");
+    client.open(&uri, &text);
+    let actions = actions_for(&mut client, &uri, "type-mismatch");
+    let action = &actions[0];
+    assert_eq!(action["title"], "Change to `8420`", "{actions}");
+    assert_eq!(action["kind"], "quickfix", "{actions}");
+    let edit = &action["edit"]["changes"][&uri][0];
+    let (line, col) = find(&text, "\"8420\"", 0);
+    assert_eq!(edit["range"], range((line, col), (line, col + 6)), "{edit}");
+    assert_eq!(edit["newText"], "8420");
+    client.change(&uri, 2, edit["range"].clone(), "8420");
+    client.diagnostics(&uri, "cleared", |d| !has_code(d, "type-mismatch"));
+
+    // venus does not import the poglets module: import it.
+    let venus = "hosts/venus/configuration.nix";
+    let venus_uri = dir.uri(venus);
+    let venus_text = dir.read(venus).replace(
+        "  site.adminEmail",
+        "  services.poglets.enable = true;\n  site.adminEmail",
+    );
+    client.open(&venus_uri, &venus_text);
+    let actions = actions_for(&mut client, &venus_uri, "option-not-imported");
+    let action = &actions[0];
+    assert_eq!(
+        action["title"], "Import `../modules/servers/poglets.nix`",
+        "{actions}"
+    );
+    let edit = &action["edit"]["changes"][&venus_uri][0];
+    // After the last item of the `imports` list, on a line of its own.
+    let (line, col) = find(&venus_text, "../modules/common.nix", 21);
+    assert_eq!(edit["range"], range((line, col), (line, col)), "{edit}");
+    assert_eq!(edit["newText"], "\n    ../modules/servers/poglets.nix");
+    client.change(
+        &venus_uri,
+        2,
+        edit["range"].clone(),
+        "\n    ../modules/servers/poglets.nix",
+    );
+    client.diagnostics(&venus_uri, "cleared", |d| {
+        !has_code(d, "option-not-imported")
+    });
+    client.shutdown_and_exit();
+}

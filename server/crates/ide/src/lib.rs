@@ -14,6 +14,7 @@ pub mod syntax_nav;
 pub mod code_actions;
 pub mod completion;
 pub mod filters;
+mod fixes;
 mod goto;
 pub mod highlight;
 pub mod hover;

@@ -197,6 +197,12 @@ pub fn check_value(value: &DefValue, ty: &TypeData) -> Option<Mismatch> {
     }
 }
 
+/// Whether a value is sure to fit a type (not merely not known to
+/// mismatch): what a quick fix must know before it rewrites a value.
+pub fn value_fits(value: &DefValue, ty: &TypeData) -> bool {
+    matches!(check(value, ty), Outcome::Fits)
+}
+
 fn mismatch(value: &DefValue, ty: &TypeData) -> Outcome {
     Outcome::Mismatch(Mismatch {
         range: value.range,
