@@ -384,3 +384,128 @@ fn lsp_code_actions_fix_a_type_mismatch_and_a_missing_import() {
     });
     client.shutdown_and_exit();
 }
+
+#[test]
+fn lsp_completion_documentation_resolved_on_demand() {
+    let dir = TempDir::copy_of("poglets");
+    let host = "hosts/neptune/configuration.nix";
+    let text = dir.read(host);
+    let (line, col) = find(&text, "controlPort = 8421", 0);
+
+    // A client that resolves documentation: the list carries none.
+    let mut client = Client::spawn();
+    let init = client.initialize_with(
+        &dir,
+        serde_json::json!({
+            "window": { "workDoneProgress": true },
+            "textDocument": { "completion": { "completionItem": {
+                "resolveSupport": { "properties": ["documentation", "detail"] }
+            } } }
+        }),
+    );
+    assert_eq!(
+        init["capabilities"]["completionProvider"]["resolveProvider"], true,
+        "{init}"
+    );
+    wait_indexed(&mut client);
+    let uri = dir.uri(host);
+    client.open(&uri, &text);
+    let result = client.request("textDocument/completion", text_position(&uri, line, col));
+    let port = item(&result, "controlPort").clone();
+    assert!(port["documentation"].is_null(), "{port}");
+    assert_eq!(port["detail"], "types.port", "{port}");
+    let resolved = client.request("completionItem/resolve", port.clone());
+    let docs = resolved["documentation"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(docs.contains("poglets control channel"), "{resolved}");
+    assert_eq!(resolved["label"], "controlPort");
+    assert_eq!(resolved["textEdit"], port["textEdit"]);
+    // After an edit the item is stale: it comes back as it was.
+    client.change(&uri, 2, range((0, 0), (0, 0)), "# edited\n");
+    let stale = client.request("completionItem/resolve", port.clone());
+    assert!(stale["documentation"].is_null(), "{stale}");
+    client.shutdown_and_exit();
+
+    // A client that does not: documentation inline, no resolve advertised.
+    let mut client = Client::spawn();
+    let init = client.initialize(&dir, None);
+    assert!(
+        init["capabilities"]["completionProvider"]["resolveProvider"].is_null(),
+        "{init}"
+    );
+    wait_indexed(&mut client);
+    client.open(&uri, &text);
+    let result = client.request("textDocument/completion", text_position(&uri, line, col));
+    let port = item(&result, "controlPort");
+    let docs = port["documentation"]["value"].as_str().unwrap_or_default();
+    assert!(docs.contains("poglets control channel"), "{port}");
+    client.shutdown_and_exit();
+}
+
+#[test]
+fn lsp_pull_diagnostics_for_clients_that_pull() {
+    let dir = TempDir::copy_of("poglets");
+    let host = "hosts/neptune/configuration.nix";
+    let module = "hosts/modules/servers/poglets.nix";
+    let mut client = Client::spawn();
+    let init = client.initialize_with(
+        &dir,
+        serde_json::json!({
+            "window": { "workDoneProgress": true },
+            "textDocument": { "diagnostic": { "dynamicRegistration": false } },
+            "workspace": { "diagnostics": { "refreshSupport": true } }
+        }),
+    );
+    let provider = &init["capabilities"]["diagnosticProvider"];
+    assert_eq!(provider["interFileDependencies"], true, "{init}");
+    assert_eq!(provider["workspaceDiagnostics"], false, "{init}");
+    wait_indexed(&mut client);
+    let uri = dir.uri(host);
+    let text = dir.read(host).replace("port = 8420", "port = \"8420\"");
+    client.open(&uri, &text);
+    let pull = |client: &mut Client, uri: &str| {
+        let report = client.request(
+            "textDocument/diagnostic",
+            serde_json::json!({ "textDocument": { "uri": uri } }),
+        );
+        assert_eq!(report["kind"], "full", "{report}");
+        report["items"].as_array().unwrap().clone()
+    };
+    let items = pull(&mut client, &uri);
+    assert!(has_code(&items, "type-mismatch"), "{items:?}");
+    let (line, col) = find(&text, "\"8420\"", 0);
+    let mismatch = items.iter().find(|d| d["code"] == "type-mismatch").unwrap();
+    assert_eq!(mismatch["range"], range((line, col), (line, col + 6)));
+
+    // Making the option a string (in the open module) fixes the host: the
+    // server asks the client to pull again, and the pull is clean.
+    let module_uri = dir.uri(module);
+    let module_text = dir.read(module);
+    client.open(&module_uri, &module_text);
+    client.server_requests.clear();
+    let (line, col) = find(&module_text, "types.port;\n      default = 8000", 6);
+    client.change(&module_uri, 2, range((line, col), (line, col + 4)), "str");
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while !client
+        .server_requests
+        .iter()
+        .any(|r| r["method"] == "workspace/diagnostic/refresh")
+    {
+        assert!(std::time::Instant::now() < deadline, "no refresh request");
+        let _ = client.next(std::time::Instant::now() + std::time::Duration::from_millis(100));
+    }
+    let items = pull(&mut client, &uri);
+    assert!(!has_code(&items, "type-mismatch"), "{items:?}");
+    // Open documents are never pushed errors (the pull has them).
+    assert!(
+        !client.notifications.iter().any(|n| {
+            n["method"] == "textDocument/publishDiagnostics"
+                && n["params"]["uri"] == uri
+                && !n["params"]["diagnostics"].as_array().unwrap().is_empty()
+        }),
+        "{:?}",
+        client.notifications
+    );
+    client.shutdown_and_exit();
+}

@@ -54,8 +54,28 @@ impl Backend {
             .and_then(|text| text.document_symbol.as_ref())
             .and_then(|symbols| symbols.hierarchical_document_symbol_support)
             .unwrap_or(false);
+        let text_caps = params.capabilities.text_document.as_ref();
+        let resolve_documentation = text_caps
+            .and_then(|text| text.completion.as_ref())
+            .and_then(|completion| completion.completion_item.as_ref())
+            .and_then(|item| item.resolve_support.as_ref())
+            .is_some_and(|support| support.properties.iter().any(|p| p == "documentation"));
+        let pull_diagnostics = text_caps.is_some_and(|text| text.diagnostic.is_some());
+        let diagnostic_refresh = params
+            .capabilities
+            .workspace
+            .as_ref()
+            .and_then(|workspace| workspace.diagnostic.as_ref())
+            .and_then(|diagnostic| diagnostic.refresh_support)
+            .unwrap_or(false)
+            || self
+                .raw_diagnostic_refresh
+                .load(std::sync::atomic::Ordering::SeqCst);
         {
             let mut state = lock(&self.state);
+            state.resolve_documentation = resolve_documentation;
+            state.pull_diagnostics = pull_diagnostics;
+            state.diagnostic_refresh = diagnostic_refresh;
             state.encoding = encoding;
             state.root = root;
             state.work_done_progress = work_done_progress;
@@ -81,7 +101,17 @@ impl Backend {
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 completion_provider: Some(CompletionOptions {
                     trigger_characters: Some(vec![".".into()]),
+                    resolve_provider: resolve_documentation.then_some(true),
                     ..CompletionOptions::default()
+                }),
+                diagnostic_provider: pull_diagnostics.then(|| {
+                    DiagnosticServerCapabilities::Options(DiagnosticOptions {
+                        identifier: Some("flakelens".into()),
+                        // A host's errors change with the modules it imports.
+                        inter_file_dependencies: true,
+                        workspace_diagnostics: false,
+                        work_done_progress_options: WorkDoneProgressOptions::default(),
+                    })
                 }),
                 references_provider: Some(OneOf::Left(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),

@@ -13,6 +13,10 @@ use super::server::{lock, Backend};
 impl Backend {
     /// Publishes diagnostics for every file that has (or had) some.
     ///
+    /// A client that pulls gets the open documents' diagnostics by pull
+    /// only (push clears what it pushed before they were opened), and a
+    /// `workspace/diagnostic/refresh` when one of them changed.
+    ///
     /// Nothing is published before the initial load ends: a file opened
     /// earlier would be analysed without its imports (and against a root
     /// of `/`). The load publishes for every open file when it is done.
@@ -37,7 +41,7 @@ impl Backend {
                         ));
                         continue;
                     };
-                    let converted = diagnostics
+                    let converted: Vec<Diagnostic> = diagnostics
                         .iter()
                         .map(|d| to_lsp(analysis, d, Some(&index), encoding))
                         .collect();
@@ -49,11 +53,30 @@ impl Backend {
         let Ok(per_file) = result else {
             return;
         };
-        let (stale, versions) = {
+        let (stale, versions, per_file, refresh) = {
             let mut state = lock(&self.state);
             if state.generation != generation {
                 // A newer change will publish.
                 return;
+            }
+            let mut per_file = per_file;
+            let mut refresh = false;
+            if state.pull_diagnostics {
+                // Ask for a new pull when what a pull answered is out of date.
+                let current = |path: &str| {
+                    per_file
+                        .iter()
+                        .find(|(p, _)| p == path)
+                        .map_or(&[][..], |(_, d)| d.as_slice())
+                };
+                let open: Vec<String> = state.documents.keys().cloned().collect();
+                state.pulled.retain(|path, _| open.contains(path));
+                refresh = state.diagnostic_refresh
+                    && state
+                        .pulled
+                        .iter()
+                        .any(|(path, pulled)| current(path) != pulled.as_slice());
+                per_file.retain(|(path, _)| !state.documents.contains_key(path));
             }
             let now: std::collections::HashSet<String> = per_file
                 .iter()
@@ -62,9 +85,11 @@ impl Backend {
             // Files that lost their diagnostics, and open documents without
             // any (clients like a publication after every change).
             let mut stale: Vec<String> = state.published.difference(&now).cloned().collect();
-            for path in state.documents.keys() {
-                if !now.contains(path) && !stale.contains(path) {
-                    stale.push(path.clone());
+            if !state.pull_diagnostics {
+                for path in state.documents.keys() {
+                    if !now.contains(path) && !stale.contains(path) {
+                        stale.push(path.clone());
+                    }
                 }
             }
             state.published = now;
@@ -73,8 +98,16 @@ impl Backend {
                 .iter()
                 .map(|(path, document)| (path.clone(), document.version))
                 .collect();
-            (stale, versions)
+            (stale, versions, per_file, refresh)
         };
+        if refresh {
+            // In its own task: the answer must not hold up this handler,
+            // and a request to the client must never be dropped.
+            let client = self.client.clone();
+            tokio::spawn(async move {
+                let _ = client.workspace_diagnostic_refresh().await;
+            });
+        }
         for path in stale {
             if let Some(uri) = convert::uri_of(&path) {
                 self.client
@@ -89,6 +122,49 @@ impl Backend {
                     .await;
             }
         }
+    }
+}
+
+impl Backend {
+    /// `textDocument/diagnostic`: the document's diagnostics, computed on
+    /// the loaded workspace (the request waits for the initial load).
+    pub(super) async fn pull_diagnostics(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> tower_lsp::jsonrpc::Result<DocumentDiagnosticReportResult> {
+        let empty = || {
+            DocumentDiagnosticReportResult::Report(DocumentDiagnosticReport::Full(
+                RelatedFullDocumentDiagnosticReport::default(),
+            ))
+        };
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(empty());
+        };
+        let pulled = path.clone();
+        let items = self
+            .timed(
+                "diagnostic",
+                Some(&path.clone()),
+                move |analysis, encoding| {
+                    let index = analysis.line_index(&path)?;
+                    Ok(analysis
+                        .diagnostics(&path)?
+                        .iter()
+                        .map(|d| to_lsp(analysis, d, index.as_deref(), encoding))
+                        .collect::<Vec<_>>())
+                },
+            )
+            .await?;
+        lock(&self.state).pulled.insert(pulled, items.clone());
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
     }
 }
 

@@ -69,11 +69,42 @@ impl LanguageServer for Backend {
         let Some(path) = convert::path_of(&params.text_document_position.text_document.uri) else {
             return Ok(None);
         };
+        let defer = {
+            let state = lock(&self.state);
+            state
+                .resolve_documentation
+                .then(|| state.documents.get(&path).map(|d| d.version))
+        };
         self.timed(
             "completion",
             Some(&path.clone()),
-            move |analysis, encoding| features::completion(analysis, &path, position, encoding),
+            move |analysis, encoding| {
+                features::completion(analysis, &path, position, encoding, defer)
+            },
         )
+        .await
+    }
+
+    async fn completion_resolve(&self, item: CompletionItem) -> Result<CompletionItem> {
+        let data = item
+            .data
+            .clone()
+            .and_then(|data| serde_json::from_value::<features::ResolveData>(data).ok());
+        let Some(data) = data else {
+            return Ok(item);
+        };
+        // The list was made for another version of the document.
+        let version = lock(&self.state)
+            .documents
+            .get(&data.path)
+            .map(|d| d.version);
+        if version != data.version {
+            return Ok(item);
+        }
+        let path = data.path.clone();
+        self.timed("completionResolve", Some(&path), move |analysis, _| {
+            features::resolve_completion(analysis, &data, item.clone())
+        })
         .await
     }
 
@@ -179,6 +210,13 @@ impl LanguageServer for Backend {
             move |analysis, encoding| features::code_actions(analysis, &path, range, encoding),
         )
         .await
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        self.pull_diagnostics(params).await
     }
 
     async fn document_highlight(

@@ -33,6 +33,17 @@ pub(super) struct State {
     pub(super) work_done_progress: bool,
     /// The client supports nested document symbols.
     pub(super) hierarchical_symbols: bool,
+    /// The client resolves completion items' documentation on demand
+    /// (`completionItem/resolve`): the list is sent without it.
+    pub(super) resolve_documentation: bool,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): open
+    /// documents get theirs by pull, the other files by push.
+    pub(super) pull_diagnostics: bool,
+    /// The client re-pulls on `workspace/diagnostic/refresh`.
+    pub(super) diagnostic_refresh: bool,
+    /// What the last pull of each open document answered (a change that
+    /// makes one out of date asks the client to pull again).
+    pub(super) pulled: HashMap<String, Vec<tower_lsp::lsp_types::Diagnostic>>,
     /// The client can watch files for us (`workspace/didChangeWatchedFiles`).
     pub(super) watch_files: bool,
     /// Editor settings (initializationOptions, didChangeConfiguration);
@@ -50,6 +61,10 @@ pub struct Backend {
     /// load). Requests wait for it, so that an early request does not
     /// answer from a half-known workspace.
     pub(super) ready: tokio::sync::watch::Sender<bool>,
+    /// `capabilities.workspace.diagnostics.refreshSupport` as the client
+    /// sent it: lsp-types 0.94 reads the key as `diagnostic`, so it is
+    /// taken from the raw `initialize` params (see `NullParams`).
+    pub(super) raw_diagnostic_refresh: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// Messages handled at once (requests waiting for analysis included).
@@ -62,8 +77,10 @@ where
     I: tokio::io::AsyncRead + Unpin,
     O: tokio::io::AsyncWrite,
 {
+    let raw_refresh = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (service, socket) = LspService::build(|client| Backend {
         client,
+        raw_diagnostic_refresh: raw_refresh.clone(),
         ready: tokio::sync::watch::channel(false).0,
         state: Arc::new(Mutex::new(State {
             host: AnalysisHost::new(),
@@ -74,6 +91,10 @@ where
             generation: 0,
             work_done_progress: false,
             hierarchical_symbols: false,
+            resolve_documentation: false,
+            pull_diagnostics: false,
+            diagnostic_refresh: false,
+            pulled: HashMap::new(),
             watch_files: false,
             editor_settings: None,
             load_ticket: 0,
@@ -88,6 +109,7 @@ where
         inner: service,
         shutdown: shutdown.clone(),
         exit: exit.clone(),
+        raw_refresh,
     };
     // tower-lsp handles at most `concurrency_level` messages at once and
     // stops reading beyond that: with its default of 4, four slow requests
@@ -101,7 +123,8 @@ where
 }
 
 /// Drops `"params": null` before tower-lsp sees it: Eglot sends it with
-/// `shutdown` and `exit`, which tower-lsp would otherwise refuse.
+/// `shutdown` and `exit`, which tower-lsp would otherwise refuse. Reads the
+/// one client capability lsp-types misnames (`raw_refresh`).
 ///
 /// Also watches for `shutdown` and `exit`: tower-lsp only notices `exit`
 /// when the next message arrives, so the server would linger.
@@ -109,6 +132,7 @@ struct NullParams<S> {
     pub(super) inner: S,
     pub(super) shutdown: Arc<std::sync::atomic::AtomicBool>,
     pub(super) exit: Arc<tokio::sync::Notify>,
+    pub(super) raw_refresh: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl<S> tower_service::Service<tower_lsp::jsonrpc::Request> for NullParams<S>
@@ -142,6 +166,15 @@ where
                 .shutdown
                 .store(true, std::sync::atomic::Ordering::SeqCst),
             "exit" => self.exit.notify_one(),
+            "initialize" => {
+                let refresh = request
+                    .params()
+                    .and_then(|p| p.pointer("/capabilities/workspace/diagnostics/refreshSupport"))
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false);
+                self.raw_refresh
+                    .store(refresh, std::sync::atomic::Ordering::SeqCst);
+            }
             _ => {}
         }
         self.inner.call(request)

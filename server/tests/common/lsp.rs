@@ -20,6 +20,8 @@ pub struct Client {
     pub next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// Requests from the server (each answered with `null`).
+    pub server_requests: Vec<Value>,
 }
 
 impl Client {
@@ -78,6 +80,7 @@ impl Client {
             messages: rx,
             next_id: 1,
             notifications: Vec::new(),
+            server_requests: Vec::new(),
         }
     }
 
@@ -113,6 +116,7 @@ impl Client {
             if message.get("method").is_some() && message.get("id").is_some() {
                 let id = message["id"].clone();
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+                self.server_requests.push(message);
                 continue;
             }
             return Some(message);
@@ -191,16 +195,24 @@ impl Client {
         if let Some(encodings) = encodings {
             general = json!({ "positionEncodings": encodings });
         }
+        self.initialize_with(
+            root,
+            json!({
+                "general": general,
+                "window": { "workDoneProgress": true },
+                "textDocument": { "documentSymbol": { "hierarchicalDocumentSymbolSupport": true } }
+            }),
+        )
+    }
+
+    /// `initialize` (then `initialized`) with these client capabilities.
+    pub fn initialize_with(&mut self, root: &TempDir, capabilities: Value) -> Value {
         let result = self.request(
             "initialize",
             json!({
                 "processId": null,
                 "rootUri": format!("file://{}", root.0.display()),
-                "capabilities": {
-                    "general": general,
-                    "window": { "workDoneProgress": true },
-                    "textDocument": { "documentSymbol": { "hierarchicalDocumentSymbolSupport": true } }
-                },
+                "capabilities": capabilities,
             }),
         );
         self.notify("initialized", json!({}));
