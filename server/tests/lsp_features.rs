@@ -509,3 +509,39 @@ fn lsp_pull_diagnostics_for_clients_that_pull() {
     );
     client.shutdown_and_exit();
 }
+
+#[test]
+fn lsp_workspace_symbols_rank_exact_and_prefix_first() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    wait_indexed(&mut client);
+    let result = client.request(
+        "workspace/symbol",
+        serde_json::json!({ "query": "poglets" }),
+    );
+    let names: Vec<&str> = result
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    // The package by its exact name, then what has a `poglets` segment.
+    assert_eq!(names[0], "pkgs.poglets", "{names:?}");
+    assert_eq!(result[0]["kind"], 4, "package: {result}");
+    let first_other = names
+        .iter()
+        .position(|name| !name.split(['.', '/']).any(|s| s == "poglets"))
+        .unwrap_or(names.len());
+    assert!(
+        names[..first_other].contains(&"services.poglets.port"),
+        "{names:?}"
+    );
+    assert!(
+        names[first_other..]
+            .iter()
+            .all(|name| !name.split(['.', '/']).any(|s| s == "poglets")),
+        "{names:?}"
+    );
+    client.shutdown_and_exit();
+}

@@ -273,31 +273,6 @@ pub fn workspace_symbols(
             container_name: symbol.container,
         });
     }
-    // The repo's packages.
-    let query_lower = query.to_lowercase();
-    for package in analysis.packages()? {
-        let name = format!("pkgs.{}", package.name);
-        let mut chars = name.chars().flat_map(char::to_lowercase);
-        if !query_lower.chars().all(|wanted| chars.any(|c| c == wanted)) || !package.recipe_exists {
-            continue;
-        }
-        let line = package.recipe_line.unwrap_or(1).saturating_sub(1);
-        let Some(uri) = to_proto::uri_of(&package.recipe) else {
-            continue;
-        };
-        #[allow(deprecated)]
-        out.push(SymbolInformation {
-            name,
-            kind: SymbolKind::PACKAGE,
-            tags: None,
-            deprecated: None,
-            location: Location::new(
-                uri,
-                Range::new(Position::new(line, 0), Position::new(line, 0)),
-            ),
-            container_name: package.version,
-        });
-    }
     Ok(Some(out))
 }
 

@@ -81,6 +81,7 @@ pub fn symbol_kind(kind: IdeSymbolKind) -> SymbolKind {
         IdeSymbolKind::Attribute => SymbolKind::KEY,
         IdeSymbolKind::Host => SymbolKind::CLASS,
         IdeSymbolKind::Module => SymbolKind::MODULE,
+        IdeSymbolKind::Package => SymbolKind::PACKAGE,
     }
 }
 

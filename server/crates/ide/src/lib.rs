@@ -24,6 +24,7 @@ pub mod references;
 pub mod rename;
 pub mod scope;
 pub mod structure;
+mod symbol_rank;
 pub mod symbols;
 mod upstream;
 
@@ -492,9 +493,9 @@ impl Analysis {
         self.with_db(|db| symbols::document_symbols(db, path))
     }
 
-    /// Options, hosts and modules matching `query`.
+    /// Options, hosts, modules and packages matching `query`, best first.
     pub fn workspace_symbols(&self, query: &str) -> Cancellable<Vec<symbols::WorkspaceSymbol>> {
-        self.with_db(|db| symbols::workspace_symbols(db, query))
+        self.with_db(|db| symbol_rank::workspace_symbols(db, query))
     }
 
     /// Quick fixes for diagnostics overlapping `range`.
