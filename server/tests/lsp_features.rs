@@ -545,3 +545,85 @@ fn lsp_workspace_symbols_rank_exact_and_prefix_first() {
     );
     client.shutdown_and_exit();
 }
+
+/// Decodes semantic tokens into (line, start, length, type, modifiers).
+fn decode_tokens(result: &Value) -> Vec<(u64, u64, u64, u64, u64)> {
+    let data: Vec<u64> = result["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    let (mut line, mut start) = (0, 0);
+    data.chunks(5)
+        .map(|t| {
+            if t[0] > 0 {
+                start = 0;
+            }
+            line += t[0];
+            start += t[1];
+            (line, start, t[2], t[3], t[4])
+        })
+        .collect()
+}
+
+#[test]
+fn lsp_semantic_tokens_for_options_and_packages() {
+    for (offered, expected) in [(Some(vec!["utf-8", "utf-16"]), "utf-8"), (None, "utf-16")] {
+        let dir = TempDir::copy_of("poglets");
+        let mut client = Client::spawn();
+        let init = client.initialize(&dir, offered);
+        let legend = &init["capabilities"]["semanticTokensProvider"]["legend"];
+        assert_eq!(
+            legend["tokenTypes"],
+            serde_json::json!(["property", "namespace", "class"]),
+            "{init}"
+        );
+        wait_indexed(&mut client);
+        let host = "hosts/neptune/configuration.nix";
+        let uri = dir.uri(host);
+        // Non-ASCII text before an option on its line, CRLF line ends.
+        let text = dir
+            .read(host)
+            .replace("      port = 8420;", "      /* é𝕏 */ port = 8420;")
+            .replace("    poglets\n", "    pkgs.poglets\n")
+            .replace('\n', "\r\n");
+        client.open(&uri, &text);
+        let result = client.request(
+            "textDocument/semanticTokens/full",
+            serde_json::json!({ "textDocument": { "uri": uri } }),
+        );
+        let tokens = decode_tokens(&result);
+        let lines: Vec<&str> = text.split("\r\n").collect();
+        let at = |needle: &str, delta: usize| -> (u64, u64) {
+            let line = lines.iter().position(|l| l.contains(needle)).unwrap();
+            let prefix = &lines[line][..lines[line].find(needle).unwrap() + delta];
+            let col = match expected {
+                "utf-8" => prefix.len(),
+                _ => prefix.encode_utf16().count(),
+            };
+            (line as u64, col as u64)
+        };
+        let token_at = |(line, col): (u64, u64)| {
+            tokens
+                .iter()
+                .find(|t| t.0 == line && t.1 == col)
+                .copied()
+                .unwrap_or_else(|| panic!("{expected}: no token at {line}:{col} in {tokens:?}"))
+        };
+        // `port` after the comment: an option (property), 4 units long.
+        assert_eq!(
+            token_at(at("port = 8420", 0)),
+            (at("port = 8420", 0).0, at("port = 8420", 0).1, 4, 0, 0)
+        );
+        // `services` and `poglets` of `services = { poglets = {`: namespaces.
+        assert_eq!(token_at(at("services = {", 0)).3, 1);
+        assert_eq!(token_at(at("poglets = {", 0)).3, 1);
+        // `pkgs.poglets`: the repo's package (class).
+        assert_eq!(token_at(at("pkgs.poglets", 5)).3, 2);
+        // Nothing for names the analysis does not know (`git`).
+        let (git_line, _) = at("    git", 0);
+        assert!(tokens.iter().all(|t| t.0 != git_line), "{tokens:?}");
+        client.shutdown_and_exit();
+    }
+}

@@ -1,8 +1,9 @@
 //! Handlers for the features of one document's text: highlights, folding
-//! ranges, selection ranges. Same shape as `features.rs`: LSP positions →
+//! ranges, selection ranges, semantic tokens. Same shape as `features.rs`: LSP positions →
 //! offsets, the ide layer, offsets → LSP ranges in the negotiated encoding.
 
 use flakelens_ide::highlight::HighlightKind;
+use flakelens_ide::semantic::TokenKind;
 use flakelens_ide::structure::FoldKind;
 use flakelens_ide::{Analysis, Cancellable};
 use flakelens_syntax::PositionEncoding;
@@ -107,4 +108,67 @@ pub fn selection_ranges(
         });
     }
     Ok(Some(out))
+}
+
+/// The token types and modifiers of `semantic_tokens`, in legend order.
+pub fn semantic_legend() -> SemanticTokensLegend {
+    SemanticTokensLegend {
+        token_types: vec![
+            SemanticTokenType::PROPERTY,
+            SemanticTokenType::NAMESPACE,
+            SemanticTokenType::CLASS,
+        ],
+        token_modifiers: vec![
+            SemanticTokenModifier::DECLARATION,
+            SemanticTokenModifier::DEFAULT_LIBRARY,
+        ],
+    }
+}
+
+/// The whole document's tokens, delta-encoded in the negotiated units.
+pub fn semantic_tokens(
+    analysis: &Analysis,
+    path: &str,
+    encoding: PositionEncoding,
+) -> Cancellable<Option<SemanticTokensResult>> {
+    let Some(index) = analysis.line_index(path)? else {
+        return Ok(None);
+    };
+    let mut data = Vec::new();
+    let (mut line, mut start) = (0, 0);
+    for token in analysis.semantic_tokens(path)? {
+        let range = to_proto::range(&index, token.range, encoding);
+        // Names never span lines; skip anything that would.
+        if range.start.line != range.end.line {
+            continue;
+        }
+        let (token_type, mut modifiers) = match token.kind {
+            TokenKind::Option => (0, 0),
+            TokenKind::UpstreamOption => (0, 0b10),
+            TokenKind::Namespace => (1, 0),
+            TokenKind::Package => (2, 0),
+        };
+        if token.declaration {
+            modifiers |= 0b01;
+        }
+        let delta_line = range.start.line - line;
+        let delta_start = if delta_line == 0 {
+            range.start.character - start
+        } else {
+            range.start.character
+        };
+        data.push(SemanticToken {
+            delta_line,
+            delta_start,
+            length: range.end.character - range.start.character,
+            token_type,
+            token_modifiers_bitset: modifiers,
+        });
+        line = range.start.line;
+        start = range.start.character;
+    }
+    Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+        result_id: None,
+        data,
+    })))
 }

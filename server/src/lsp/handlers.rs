@@ -238,6 +238,21 @@ impl LanguageServer for Backend {
         .await
     }
 
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        self.timed(
+            "semanticTokens",
+            Some(&path.clone()),
+            move |analysis, encoding| document::semantic_tokens(analysis, &path, encoding),
+        )
+        .await
+    }
+
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let Some(path) = convert::path_of(&params.text_document.uri) else {
             return Ok(None);

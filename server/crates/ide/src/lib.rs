@@ -23,6 +23,7 @@ pub mod nix_docs;
 pub mod references;
 pub mod rename;
 pub mod scope;
+pub mod semantic;
 pub mod structure;
 mod symbol_rank;
 pub mod symbols;
@@ -553,6 +554,11 @@ impl Analysis {
         offset: flakelens_syntax::TextSize,
     ) -> Cancellable<Vec<highlight::Highlight>> {
         self.with_db(|db| highlight::highlights(db, path, offset))
+    }
+
+    /// What the analysis knows about the file's names (options, packages).
+    pub fn semantic_tokens(&self, path: &str) -> Cancellable<Vec<semantic::SemanticToken>> {
+        self.with_db(|db| semantic::semantic_tokens(db, path))
     }
 
     /// Where the file folds.
