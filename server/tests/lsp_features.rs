@@ -627,3 +627,72 @@ fn lsp_semantic_tokens_for_options_and_packages() {
         client.shutdown_and_exit();
     }
 }
+
+#[test]
+fn lsp_code_lenses_and_inlay_hints() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    let init = client.initialize(&dir, None);
+    assert!(
+        init["capabilities"]["codeLensProvider"].is_object(),
+        "{init}"
+    );
+    assert_eq!(init["capabilities"]["inlayHintProvider"], true, "{init}");
+    wait_indexed(&mut client);
+    let module = "hosts/modules/servers/poglets.nix";
+    let uri = dir.uri(module);
+    let text = dir.read(module);
+    client.open(&uri, &text);
+    let lenses = client.request(
+        "textDocument/codeLens",
+        serde_json::json!({ "textDocument": { "uri": uri } }),
+    );
+    let (line, col) = find(&text, "controlPort = mkOption", 0);
+    let lens = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["range"]["start"] == position(line, col))
+        .unwrap_or_else(|| panic!("no lens on controlPort: {lenses}"));
+    assert_eq!(lens["command"]["title"], "set by 1 host: neptune", "{lens}");
+    assert_eq!(lens["command"]["command"], "flakelens.showReferences");
+    assert_eq!(lens["command"]["arguments"][0], uri.as_str());
+    let (line, col) = find(&text, "user = mkOption", 0);
+    let user = lenses
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["range"]["start"] == position(line, col))
+        .unwrap();
+    assert_eq!(user["command"]["title"], "set by no host", "{user}");
+
+    // Inlay hints are off unless the editor turns them on.
+    let host = "hosts/neptune/configuration.nix";
+    let host_uri = dir.uri(host);
+    let host_text = dir.read(host);
+    client.open(&host_uri, &host_text);
+    let whole = serde_json::json!({
+        "textDocument": { "uri": host_uri },
+        "range": range((0, 0), (host_text.lines().count() as u32, 0)),
+    });
+    let hints = client.request("textDocument/inlayHint", whole.clone());
+    assert!(hints.is_null(), "{hints}");
+    client.notify(
+        "workspace/didChangeConfiguration",
+        serde_json::json!({ "settings": { "flakelens": { "lsp": { "inlayHints": true, "codeLens": false } } } }),
+    );
+    let hints = client.request("textDocument/inlayHint", whole);
+    let (line, col) = find(&host_text, "poglets = {", 11);
+    assert_eq!(hints[0]["position"], position(line, col), "{hints}");
+    let label = hints[0]["label"].as_str().unwrap();
+    assert!(
+        label.starts_with("unset: extraArgs = [ ], group = \"poglets\""),
+        "{label}"
+    );
+    let lenses = client.request(
+        "textDocument/codeLens",
+        serde_json::json!({ "textDocument": { "uri": uri } }),
+    );
+    assert!(lenses.is_null(), "{lenses}");
+    client.shutdown_and_exit();
+}

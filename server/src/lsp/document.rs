@@ -1,5 +1,5 @@
 //! Handlers for the features of one document's text: highlights, folding
-//! ranges, selection ranges, semantic tokens. Same shape as `features.rs`: LSP positions →
+//! ranges, selection ranges, semantic tokens, code lenses, inlay hints. Same shape as `features.rs`: LSP positions →
 //! offsets, the ide layer, offsets → LSP ranges in the negotiated encoding.
 
 use flakelens_ide::highlight::HighlightKind;
@@ -171,4 +171,87 @@ pub fn semantic_tokens(
         result_id: None,
         data,
     })))
+}
+
+/// The command a lens carries: clients that know it show the option's
+/// references (the VS Code extension does); others show the title only.
+pub const SHOW_REFERENCES: &str = "flakelens.showReferences";
+
+pub fn code_lenses(
+    analysis: &Analysis,
+    path: &str,
+    encoding: PositionEncoding,
+) -> Cancellable<Option<Vec<CodeLens>>> {
+    let (Some(index), Some(uri)) = (analysis.line_index(path)?, to_proto::uri_of(path)) else {
+        return Ok(None);
+    };
+    let mut out = Vec::new();
+    for lens in analysis.code_lenses(path)? {
+        let range = to_proto::range(&index, lens.range, encoding);
+        let title = match lens.hosts.len() {
+            0 => "set by no host".to_string(),
+            1 => format!("set by 1 host: {}", lens.hosts[0]),
+            n => format!("set by {n} hosts: {}", lens.hosts.join(", ")),
+        };
+        out.push(CodeLens {
+            range,
+            command: Some(Command {
+                title,
+                command: SHOW_REFERENCES.into(),
+                arguments: Some(vec![serde_json::json!(uri), serde_json::json!(range.start)]),
+            }),
+            data: None,
+        });
+    }
+    Ok(Some(out))
+}
+
+pub fn inlay_hints(
+    analysis: &Analysis,
+    path: &str,
+    range: Range,
+    encoding: PositionEncoding,
+) -> Cancellable<Option<Vec<InlayHint>>> {
+    let Some(index) = analysis.line_index(path)? else {
+        return Ok(None);
+    };
+    let (Some(start), Some(end)) = (
+        from_proto::offset(&index, range.start, encoding),
+        from_proto::offset(&index, range.end, encoding),
+    ) else {
+        return Ok(None);
+    };
+    if start > end {
+        return Ok(None);
+    }
+    let hints = analysis.inlay_hints(path, flakelens_syntax::TextRange::new(start, end))?;
+    Ok(Some(
+        hints
+            .into_iter()
+            .map(|hint| InlayHint {
+                position: to_proto::position(&index, hint.offset, encoding),
+                label: InlayHintLabel::String(hint.label),
+                kind: None,
+                text_edits: None,
+                tooltip: None,
+                padding_left: Some(true),
+                padding_right: Some(true),
+                data: None,
+            })
+            .collect(),
+    ))
+}
+
+/// Whether an editor setting `lsp.<key>` (a boolean) is on: the settings
+/// object itself or wrapped in `{"flakelens": …}`.
+pub fn lsp_setting(settings: Option<&serde_json::Value>, key: &str, default: bool) -> bool {
+    let Some(settings) = settings else {
+        return default;
+    };
+    let settings = settings.get("flakelens").unwrap_or(settings);
+    settings
+        .get("lsp")
+        .and_then(|lsp| lsp.get(key))
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(default)
 }

@@ -253,6 +253,39 @@ impl LanguageServer for Backend {
         .await
     }
 
+    async fn code_lens(&self, params: CodeLensParams) -> Result<Option<Vec<CodeLens>>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let settings = lock(&self.state).editor_settings.clone();
+        if !document::lsp_setting(settings.as_ref(), "codeLens", true) {
+            return Ok(None);
+        }
+        self.timed(
+            "codeLens",
+            Some(&path.clone()),
+            move |analysis, encoding| document::code_lenses(analysis, &path, encoding),
+        )
+        .await
+    }
+
+    async fn inlay_hint(&self, params: InlayHintParams) -> Result<Option<Vec<InlayHint>>> {
+        let Some(path) = convert::path_of(&params.text_document.uri) else {
+            return Ok(None);
+        };
+        let settings = lock(&self.state).editor_settings.clone();
+        if !document::lsp_setting(settings.as_ref(), "inlayHints", false) {
+            return Ok(None);
+        }
+        let range = params.range;
+        self.timed(
+            "inlayHint",
+            Some(&path.clone()),
+            move |analysis, encoding| document::inlay_hints(analysis, &path, range, encoding),
+        )
+        .await
+    }
+
     async fn folding_range(&self, params: FoldingRangeParams) -> Result<Option<Vec<FoldingRange>>> {
         let Some(path) = convert::path_of(&params.text_document.uri) else {
             return Ok(None);

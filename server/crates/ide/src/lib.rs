@@ -5,6 +5,7 @@
 //! snapshot for reads. Every read returns [`Cancellable`]: a write on the
 //! host cancels reads running on older snapshots.
 
+pub mod annotations;
 mod listing;
 pub mod packages;
 
@@ -559,6 +560,20 @@ impl Analysis {
     /// What the analysis knows about the file's names (options, packages).
     pub fn semantic_tokens(&self, path: &str) -> Cancellable<Vec<semantic::SemanticToken>> {
         self.with_db(|db| semantic::semantic_tokens(db, path))
+    }
+
+    /// A lens on each option the file declares: the hosts that set it.
+    pub fn code_lenses(&self, path: &str) -> Cancellable<Vec<annotations::OptionLens>> {
+        self.with_db(|db| annotations::code_lenses(db, path))
+    }
+
+    /// Hints for the definition blocks overlapping `range`.
+    pub fn inlay_hints(
+        &self,
+        path: &str,
+        range: TextRange,
+    ) -> Cancellable<Vec<annotations::InlayHint>> {
+        self.with_db(|db| annotations::inlay_hints(db, path, range))
     }
 
     /// Where the file folds.
