@@ -696,3 +696,51 @@ fn lsp_code_lenses_and_inlay_hints() {
     assert!(lenses.is_null(), "{lenses}");
     client.shutdown_and_exit();
 }
+
+#[test]
+fn lsp_unused_names_as_hints_when_asked_for() {
+    let dir = TempDir::copy_of("poglets");
+    let mut client = Client::spawn();
+    client.initialize(&dir, None);
+    wait_indexed(&mut client);
+    let host = "hosts/neptune/configuration.nix";
+    let uri = dir.uri(host);
+    let text = dir
+        .read(host)
+        .replace("{\n  imports", "let\n  unusedThing = 1;\nin\n{\n  imports");
+    client.open(&uri, &text);
+    // Off by default.
+    client.diagnostics(&uri, "clean", |d| d.is_empty());
+    client.notify(
+        "workspace/didChangeConfiguration",
+        serde_json::json!({ "settings": { "lsp": { "unusedHints": true } } }),
+    );
+    let diagnostics = client.diagnostics(&uri, "hints", |d| has_code(d, "unused-binding"));
+    let mut hints: Vec<(String, u64, Value)> = diagnostics
+        .iter()
+        .filter(|d| d["code"] == "unused-binding")
+        .map(|d| {
+            assert_eq!(d["severity"], 4, "hint: {d}");
+            assert_eq!(d["tags"], serde_json::json!([1]), "unnecessary: {d}");
+            (
+                d["message"].as_str().unwrap().to_string(),
+                d["range"]["start"]["line"].as_u64().unwrap(),
+                d["range"].clone(),
+            )
+        })
+        .collect();
+    hints.sort_by_key(|h| h.1);
+    let messages: Vec<&str> = hints.iter().map(|h| h.0.as_str()).collect();
+    // `{ config, pkgs, inputs, ... }:` reads `pkgs` only (`with pkgs;`).
+    assert_eq!(
+        messages,
+        [
+            "argument `config` is never used",
+            "argument `inputs` is never used",
+            "`unusedThing` is bound but never used",
+        ]
+    );
+    let (line, col) = find(&text, "unusedThing", 0);
+    assert_eq!(hints[2].2, range((line, col), (line, col + 11)));
+    client.shutdown_and_exit();
+}

@@ -24,11 +24,17 @@ impl Backend {
         if !*self.ready.borrow() {
             return;
         }
-        let generation = lock(&self.state).generation;
+        let (generation, open, hints) = {
+            let state = lock(&self.state);
+            let hints =
+                super::document::lsp_setting(state.editor_settings.as_ref(), "unusedHints", false);
+            let open: Vec<String> = state.documents.keys().cloned().collect();
+            (state.generation, open, hints)
+        };
         let result = self
             .read(move |analysis, encoding| {
                 let all = analysis.workspace_diagnostics()?;
-                let mut out = Vec::new();
+                let mut out: Vec<(String, Vec<Diagnostic>)> = Vec::new();
                 for (path, diagnostics) in all {
                     let Some(index) = analysis.line_index(&path)? else {
                         // Unreadable file: report at the start.
@@ -46,6 +52,20 @@ impl Backend {
                         .map(|d| to_lsp(analysis, d, Some(&index), encoding))
                         .collect();
                     out.push((path, converted));
+                }
+                if hints {
+                    // Open documents only: hints are for the editor.
+                    for path in &open {
+                        let unused = unused_hints(analysis, path, encoding)?;
+                        if unused.is_empty() {
+                            continue;
+                        }
+                        match out.iter_mut().find(|(p, _)| p == path) {
+                            Some((_, diagnostics)) => diagnostics.extend(unused),
+                            None => out.push((path.clone(), unused)),
+                        }
+                    }
+                    out.sort_by(|a, b| a.0.cmp(&b.0));
                 }
                 Ok(out)
             })
@@ -141,17 +161,26 @@ impl Backend {
             return Ok(empty());
         };
         let pulled = path.clone();
+        let hints = super::document::lsp_setting(
+            lock(&self.state).editor_settings.as_ref(),
+            "unusedHints",
+            false,
+        );
         let items = self
             .timed(
                 "diagnostic",
                 Some(&path.clone()),
                 move |analysis, encoding| {
                     let index = analysis.line_index(&path)?;
-                    Ok(analysis
+                    let mut items: Vec<Diagnostic> = analysis
                         .diagnostics(&path)?
                         .iter()
                         .map(|d| to_lsp(analysis, d, index.as_deref(), encoding))
-                        .collect::<Vec<_>>())
+                        .collect();
+                    if hints {
+                        items.extend(unused_hints(analysis, &path, encoding)?);
+                    }
+                    Ok(items)
                 },
             )
             .await?;
@@ -166,6 +195,31 @@ impl Backend {
             }),
         ))
     }
+}
+
+/// Unused `let` bindings and formals as faded-out hints (`Unnecessary`):
+/// the editor's, not `flakelens check`'s.
+fn unused_hints(
+    analysis: &Analysis,
+    path: &str,
+    encoding: PositionEncoding,
+) -> flakelens_ide::Cancellable<Vec<Diagnostic>> {
+    let Some(index) = analysis.line_index(path)? else {
+        return Ok(Vec::new());
+    };
+    Ok(analysis
+        .unused_names(path)?
+        .into_iter()
+        .map(|unused| Diagnostic {
+            range: convert::range(&index, unused.range, encoding),
+            severity: Some(DiagnosticSeverity::HINT),
+            code: Some(NumberOrString::String("unused-binding".into())),
+            source: Some("flakelens".into()),
+            message: unused.message(),
+            tags: Some(vec![DiagnosticTag::UNNECESSARY]),
+            ..Diagnostic::default()
+        })
+        .collect())
 }
 
 pub(super) fn to_lsp(

@@ -28,6 +28,7 @@ pub mod semantic;
 pub mod structure;
 mod symbol_rank;
 pub mod symbols;
+pub mod unused;
 mod upstream;
 
 use std::panic::AssertUnwindSafe;
@@ -574,6 +575,11 @@ impl Analysis {
         range: TextRange,
     ) -> Cancellable<Vec<annotations::InlayHint>> {
         self.with_db(|db| annotations::inlay_hints(db, path, range))
+    }
+
+    /// `let` bindings and pattern formals nothing reads (editor hints).
+    pub fn unused_names(&self, path: &str) -> Cancellable<Vec<unused::Unused>> {
+        self.with_db(|db| unused::unused_names(db, path))
     }
 
     /// Where the file folds.
