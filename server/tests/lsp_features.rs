@@ -744,3 +744,96 @@ fn lsp_unused_names_as_hints_when_asked_for() {
     assert_eq!(hints[2].2, range((line, col), (line, col + 11)));
     client.shutdown_and_exit();
 }
+
+#[test]
+fn lsp_lens_hint_and_fix_positions_with_non_ascii_text_and_crlf() {
+    for (offered, expected) in [(Some(vec!["utf-8", "utf-16"]), "utf-8"), (None, "utf-16")] {
+        let dir = TempDir::copy_of("poglets");
+        let mut client = Client::spawn();
+        client.initialize_with(
+            &dir,
+            serde_json::json!({
+                "general": { "positionEncodings": offered.clone().unwrap_or_default() },
+                "window": { "workDoneProgress": true },
+            }),
+        );
+        client.notify(
+            "workspace/didChangeConfiguration",
+            serde_json::json!({ "settings": { "lsp": { "inlayHints": true } } }),
+        );
+        wait_indexed(&mut client);
+        let units = |text: &str| -> u32 {
+            match expected {
+                "utf-8" => text.len() as u32,
+                _ => text.encode_utf16().count() as u32,
+            }
+        };
+        // The module: a lens on `controlPort` after non-ASCII text.
+        let module = "hosts/modules/servers/poglets.nix";
+        let module_uri = dir.uri(module);
+        let module_text = dir
+            .read(module)
+            .replace(
+                "    controlPort = mkOption",
+                "    /* é𝕏 */ controlPort = mkOption",
+            )
+            .replace('\n', "\r\n");
+        client.open(&module_uri, &module_text);
+        let lenses = client.request(
+            "textDocument/codeLens",
+            serde_json::json!({ "textDocument": { "uri": module_uri } }),
+        );
+        let line = module_text
+            .split("\r\n")
+            .position(|l| l.contains("controlPort = mkOption"))
+            .unwrap() as u32;
+        let col = units("    /* é𝕏 */ ");
+        assert!(
+            lenses
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["range"] == range((line, col), (line, col + 11))),
+            "{expected}: {lenses}"
+        );
+        // The host: a hint after `poglets = {`, a fix on `"8420"`, both
+        // after non-ASCII text on their lines.
+        let host = "hosts/neptune/configuration.nix";
+        let host_uri = dir.uri(host);
+        let host_text = dir
+            .read(host)
+            .replace("    poglets = {", "    /* ß */ poglets = {")
+            .replace("      port = 8420;", "      /* 😀 */ port = \"8420\";")
+            .replace('\n', "\r\n");
+        client.open(&host_uri, &host_text);
+        let lines: Vec<&str> = host_text.split("\r\n").collect();
+        let hints = client.request(
+            "textDocument/inlayHint",
+            serde_json::json!({
+                "textDocument": { "uri": host_uri },
+                "range": range((0, 0), (lines.len() as u32, 0)),
+            }),
+        );
+        let hint_line = lines
+            .iter()
+            .position(|l| l.contains("poglets = {"))
+            .unwrap() as u32;
+        assert_eq!(
+            hints[0]["position"],
+            position(hint_line, units("    /* ß */ poglets = {")),
+            "{expected}: {hints}"
+        );
+        let actions = actions_for(&mut client, &host_uri, "type-mismatch");
+        let fix_line = lines
+            .iter()
+            .position(|l| l.contains("port = \"8420\""))
+            .unwrap() as u32;
+        let start = units("      /* 😀 */ port = ");
+        assert_eq!(
+            actions[0]["edit"]["changes"][&host_uri][0]["range"],
+            range((fix_line, start), (fix_line, start + 6)),
+            "{expected}: {actions}"
+        );
+        client.shutdown_and_exit();
+    }
+}

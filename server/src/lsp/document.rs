@@ -215,12 +215,15 @@ pub fn inlay_hints(
     let Some(index) = analysis.line_index(path)? else {
         return Ok(None);
     };
-    let (Some(start), Some(end)) = (
-        from_proto::offset(&index, range.start, encoding),
-        from_proto::offset(&index, range.end, encoding),
-    ) else {
+    // A range reaching past the end (a visible range, a whole-file guess)
+    // stops at the end.
+    let len = analysis
+        .file_text(path)
+        .map_or(0.into(), |text| flakelens_syntax::TextSize::of(&*text));
+    let Some(start) = from_proto::offset(&index, range.start, encoding) else {
         return Ok(None);
     };
+    let end = from_proto::offset(&index, range.end, encoding).unwrap_or(len);
     if start > end {
         return Ok(None);
     }
