@@ -288,3 +288,68 @@ fn symlinks_out_of_the_repo_are_not_walked_and_imports_through_them_stay_silent(
         flakelens_bounded(&["check", "--deny-warnings", scratch.0.to_str().unwrap()]);
     assert_eq!(code, 1);
 }
+
+#[test]
+fn explain_says_why_definitions_got_no_diagnostic() {
+    let scratch = poglets("explain");
+    // An import no static analysis can resolve makes the closure partial.
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "../modules/common.nix",
+        "../modules/common.nix\n    (builtins.fetchGit { url = \"https://example.org/x\"; })",
+    );
+    // A value read from the environment is not known statically.
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "site.adminEmail = \"ops@venus.example.org\";",
+        "site.adminEmail = builtins.getEnv \"ADMIN\";",
+    );
+    let file = scratch.path("hosts/venus/configuration.nix");
+    let (code, stdout, stderr) = flakelens(&["check", "--explain", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stdout.contains("explain: hosts/venus/configuration.nix"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("host venus: closure partial: module at hosts/venus/configuration.nix:7 could not be worked out"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("hosts/venus/configuration.nix:10:3: networking.hostName: not checked\n    venus: `networking` is an upstream namespace and "),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("site.adminEmail: not checked\n    venus: its value is not known statically"),
+        "{stdout}"
+    );
+    // The same in JSON, beside the diagnostics.
+    let (code, stdout, _) = flakelens(&[
+        "check",
+        "--explain",
+        "--format",
+        "json",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let silent = json["explain"][0]["silent"].as_array().unwrap();
+    let host_name = silent
+        .iter()
+        .find(|entry| entry["option"] == "networking.hostName")
+        .expect("networking.hostName is explained");
+    assert_eq!(host_name["line"], 10);
+    // A checked definition is not listed: with the value restored the
+    // own option is checked against its declared type.
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "site.adminEmail = builtins.getEnv \"ADMIN\";",
+        "site.adminEmail = \"ops@venus.example.org\";",
+    );
+    let (_, stdout, _) = flakelens(&["check", "--explain", file.to_str().unwrap()]);
+    assert!(!stdout.contains("site.adminEmail"), "{stdout}");
+}

@@ -284,3 +284,31 @@ fn cache_round_trips_and_rejects_corrupt_truncated_and_foreign_files() {
     assert_eq!(again.index, rebuilt.index);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_tree_that_may_be_another_version_informs_hover_but_no_diagnostic() {
+    // The same mistakes as above, against a tree found via NIX_PATH while
+    // flake.lock pins nixpkgs elsewhere: another version may well have the
+    // option (or type) the repo uses, so nothing is claimed.
+    let host = "{ pkgs, ... }: {\n  services.opensh.enable = true;\n  services.ssh.enable = true;\n  services.oldthing = 1;\n  system.build.toplevel = pkgs.hello;\n  services.openssh.ports = [ \"22\" ];\n}\n";
+    let mut analysis = repo(host);
+    let mut unsure = (*nixpkgs()).clone();
+    unsure.version_unsure = true;
+    analysis.set_upstream(Some(Arc::new(unsure)), Some(home()), None);
+    assert_eq!(messages(&analysis), Vec::<String>::new());
+    let hover = analysis
+        .analysis()
+        .hover(
+            "/repo/host.nix",
+            (host.find("ports").unwrap() as u32).into(),
+        )
+        .unwrap();
+    assert!(hover.is_some(), "hover still uses the tree");
+    // The same tree trusted reports them.
+    assert_eq!(
+        messages(&repo(host)).len(),
+        5,
+        "{:?}",
+        messages(&repo(host))
+    );
+}

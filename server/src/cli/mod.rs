@@ -1,5 +1,6 @@
 //! Command-line interface: `check`, `options`, `hosts`, `lsp`.
 
+mod explain;
 mod machine;
 pub mod packages;
 mod render;
@@ -49,6 +50,12 @@ pub enum Command {
         /// Human format: print only the diagnostics, no summary line.
         #[arg(long, short)]
         quiet: bool,
+        /// Also say why definitions got no diagnostic (for the given files,
+        /// else for every file with an unchecked definition): which hosts
+        /// reach the file, what their closures lack, which upstream trees are
+        /// indexed. Human and JSON formats.
+        #[arg(long)]
+        explain: bool,
         /// Colour in the human format (auto: when stdout is a terminal and
         /// NO_COLOR is unset or empty).
         #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
@@ -258,9 +265,14 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
             all,
             quiet,
             color,
+            explain,
         } => {
+            if explain && matches!(format, Format::Sarif | Format::Github) {
+                return Err("--explain prints human or JSON output (--format human|json)".into());
+            }
             let workspaces = load_workspaces(&paths, &upstream)?;
             let mut report = render::Report::default();
+            let mut explained = Vec::new();
             for workspace in &workspaces {
                 let analysis = workspace.host.analysis();
                 let mut diagnostics = cancelled(analysis.workspace_diagnostics())?;
@@ -276,13 +288,22 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
                     scope::retain_for_files(&mut diagnostics, &given, &affected);
                 }
                 report.add(&analysis, diagnostics);
+                if explain {
+                    explained.extend(explain::collect(&analysis, workspace.only.as_deref())?);
+                }
             }
             match format {
                 Format::Human => {
                     let no_color = std::env::var("NO_COLOR").ok();
                     let colour =
                         use_colour(color, std::io::stdout().is_terminal(), no_color.as_deref());
-                    report.print_human(colour, quiet)
+                    report.print_human(colour, quiet);
+                    explain::print_human(&explained);
+                }
+                Format::Json if explain => {
+                    let mut out = report.to_json();
+                    out["explain"] = explain::to_json(&explained);
+                    println!("{}", serde_json::to_string_pretty(&out).unwrap_or_default());
                 }
                 Format::Json => report.print_json(),
                 Format::Sarif | Format::Github => {

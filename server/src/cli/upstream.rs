@@ -116,6 +116,13 @@ pub fn print_doctor(root: &Path, upstream: &Upstream) {
                     indexed.found.path.display(),
                     indexed.found.how
                 );
+                if index.version_unsure {
+                    println!(
+                        "  flake.lock pins {} elsewhere: this tree may be another version, so \
+                         it serves hover and completion but no diagnostic",
+                        tree.name()
+                    );
+                }
                 println!(
                     "  {options} options, {} renamed/removed, from {} module files; {} in {:.0} ms",
                     index.options.len() - options,

@@ -56,7 +56,13 @@ pub fn load(workspace: Option<&Path>, explicit: Vec<(Tree, PathBuf, String)>) ->
     let trees = located
         .found
         .iter()
-        .map(|found| index_one(found, dir.as_deref()))
+        .map(|found| {
+            let mut indexed = index_one(found, dir.as_deref());
+            if found.version_unsure(located.pinned.contains(&found.tree)) {
+                Arc::make_mut(&mut indexed.index).version_unsure = true;
+            }
+            indexed
+        })
         .collect();
     Upstream { located, trees }
 }

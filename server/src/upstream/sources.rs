@@ -80,6 +80,17 @@ pub struct Found {
     pub how: How,
 }
 
+impl Found {
+    /// Whether the tree may not be the version the repository evaluates:
+    /// found in a registry, `NIX_PATH` or a channel while `flake.lock` pins
+    /// the input elsewhere. An option missing from (or typed differently
+    /// in) another version is no proof, so such a tree informs hover and
+    /// completion but no diagnostic.
+    pub fn version_unsure(&self, lock_pins_tree: bool) -> bool {
+        lock_pins_tree && matches!(self.how, How::Registry(_) | How::NixPath | How::Channel(_))
+    }
+}
+
 /// A place that should have held a tree but did not, said in plain words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Note {
@@ -92,6 +103,8 @@ pub struct Note {
 pub struct Located {
     pub found: Vec<Found>,
     pub notes: Vec<Note>,
+    /// Trees `flake.lock` pins (whether or not the pinned path exists).
+    pub pinned: Vec<Tree>,
 }
 
 impl Located {
@@ -164,6 +177,9 @@ pub fn locate(probe: &Probe) -> Located {
         }
         if let Some(lock) = &lock {
             for alias in tree.aliases() {
+                if lock_store_path(lock, alias).is_some() && !located.pinned.contains(&tree) {
+                    located.pinned.push(tree);
+                }
                 match lock_store_path(lock, alias) {
                     Some(LockPath::Path(path)) => candidates.push((
                         path,
@@ -497,6 +513,16 @@ mod tests {
         let found = located.get(Tree::Nixpkgs).unwrap();
         assert_eq!(found.path, tree);
         assert_eq!(found.how, How::NixPath);
+        // flake.lock pins nixpkgs elsewhere: the NIX_PATH tree may be
+        // another version, so it must not back diagnostics.
+        assert_eq!(located.pinned, vec![Tree::Nixpkgs, Tree::HomeManager]);
+        assert!(found.version_unsure(true));
+        assert!(!Found {
+            how: How::Explicit("--nixpkgs".into()),
+            ..found.clone()
+        }
+        .version_unsure(true));
+        assert!(!found.version_unsure(false));
         assert!(located.get(Tree::HomeManager).is_none());
         let note = &located
             .notes

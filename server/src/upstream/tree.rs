@@ -114,6 +114,7 @@ pub fn index_tree(root: &Path, kind: UpstreamKind) -> UpstreamIndex {
             files: 0,
             unknown_files: vec!["indexing was cancelled".into()],
             defined: Vec::new(),
+            version_unsure: false,
         });
     // For bench/upstream-compare: where the cold time goes.
     if std::env::var_os("FLAKELENS_TIMING").is_some() {

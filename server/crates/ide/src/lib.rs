@@ -14,6 +14,7 @@ pub mod syntax_nav;
 
 pub mod code_actions;
 pub mod completion;
+pub mod explain;
 pub mod filters;
 mod fixes;
 mod goto;
@@ -250,6 +251,11 @@ impl Analysis {
             let file = flakelens_db::file_at(db, path)?;
             Some(flakelens_db::line_index(db, file).clone())
         })
+    }
+
+    /// Why definitions in `paths` got no diagnostic (`check --explain`).
+    pub fn explain(&self, paths: &[String]) -> Cancellable<Vec<explain::Explanation>> {
+        self.with_db(|db| explain::explain(db, paths))
     }
 
     /// Diagnostics for one file: syntax errors, load problems and what the

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use flakelens_db::{paths, Db, SourceFile};
 
+use super::explain::{not_owned_reason, Explainer};
 use super::{codes, Diagnostic, Fix, Severity};
 use crate::display_path;
 use crate::hosts::{host, host_closure, Closure, HostKey};
@@ -33,6 +34,10 @@ pub(crate) struct HostContext<'a> {
     /// The upstream tree of this evaluation, when it is indexed completely
     /// and nothing unindexed is imported: its namespaces are then known.
     pub(crate) upstream: Option<&'a crate::upstream::UpstreamIndex>,
+    /// The upstream tree this evaluation's options come from.
+    pub(crate) tree: crate::UpstreamKind,
+    /// Set by `check --explain`: records why definitions were not checked.
+    pub(crate) explain: Option<Explainer>,
     pub(crate) out: Vec<Diagnostic>,
 }
 
@@ -41,6 +46,16 @@ pub(crate) struct HostContext<'a> {
 /// (home-manager users, containers).
 #[salsa::tracked(returns(ref))]
 pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diagnostic>> {
+    Arc::new(run_host_checks(db, key, None))
+}
+
+/// The checks behind [`host_diagnostics`]; with an explainer (`check
+/// --explain`, uncached) they also record why definitions were not checked.
+pub(crate) fn run_host_checks(
+    db: &dyn Db,
+    key: HostKey<'_>,
+    mut explain: Option<&mut Explainer>,
+) -> Vec<Diagnostic> {
     let closure = host_closure(db, key);
     let index = host_options(db, key);
     // The repo-wide fallback of this host's module class only.
@@ -66,6 +81,7 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
         key.name(db),
         host_root,
         crate::upstream::tree_for_host(*key.kind(db)),
+        explain.as_deref_mut(),
         &mut out,
     );
 
@@ -128,10 +144,11 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             &name,
             root,
             nested_tree,
+            explain.as_deref_mut(),
             &mut out,
         );
     }
-    Arc::new(out)
+    out
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -144,6 +161,7 @@ pub(crate) fn check_closure(
     host_name: &str,
     host_root: Option<SourceFile>,
     tree: crate::upstream::UpstreamKind,
+    explain: Option<&mut Explainer>,
     out: &mut Vec<Diagnostic>,
 ) {
     let top_level_owned = closure
@@ -151,7 +169,9 @@ pub(crate) fn check_closure(
         .iter()
         .all(|description| description == "modulesPath");
     let upstream = crate::upstream::upstream_index(db, tree)
-        .filter(|index| index.complete() && top_level_owned && !closure.unknown)
+        .filter(|index| {
+            index.complete() && index.trusted_for_checks() && top_level_owned && !closure.unknown
+        })
         .map(|index| &**index);
     let mut cx = HostContext {
         db,
@@ -167,6 +187,8 @@ pub(crate) fn check_closure(
         upstream,
         summaries: Some(summaries),
         when: Vec::new(),
+        tree,
+        explain: explain.as_ref().map(|_| Explainer::default()),
         out: Vec::new(),
     };
     for summary in summaries {
@@ -174,6 +196,9 @@ pub(crate) fn check_closure(
         missing_imports(&mut cx, summary);
     }
     duplicate_declarations(&mut cx);
+    if let (Some(target), Some(notes)) = (explain, cx.explain.take()) {
+        target.notes.extend(notes.notes);
+    }
     out.extend(cx.out);
 }
 
@@ -251,9 +276,16 @@ fn walk_entry(
                     cx.index.root.find(&names).0?.declaration().cloned()
                 });
                 if let Some(decl) = child.declaration() {
-                    upstream_use(cx, entry, path, decl);
+                    if !unsure_tree(cx, decl) {
+                        upstream_use(cx, entry, path, decl);
+                    }
                 }
-                let declaration = target.or_else(|| child.declaration().cloned());
+                let declaration = target
+                    .or_else(|| child.declaration().cloned())
+                    .filter(|decl| !from_unsure_tree(cx, decl, entry, path));
+                if let (Some(decl), true) = (declaration.as_ref(), cx.explain.is_some()) {
+                    note_value(cx, entry, path, decl);
+                }
                 if let Some(decl) = declaration.as_ref() {
                     if let Some(mismatch) = check_value(&entry.value, &decl.ty) {
                         if let Some(range) = mismatch.range {
@@ -310,7 +342,18 @@ fn walk_entry(
                 let under_option = node.is_some_and(|node| !node.decls.is_empty());
                 if open || under_option {
                     // Unseen declarations, or values of an option.
+                    if open && !under_option {
+                        let reason = "it lies in a namespace that accepts any attribute \
+                                      (a freeform type or computed options)"
+                            .to_string();
+                        silent(cx, entry, path, reason);
+                    }
                 } else if !missing_option(cx, entry, path) {
+                    if !matches!(entry.value.kind, DefKind::Attrs { .. }) && cx.explain.is_some() {
+                        let names: Vec<&str> = path.iter().map(String::as_str).collect();
+                        let reason = not_owned_reason(cx, &names);
+                        silent(cx, entry, path, reason);
+                    }
                     // Not owned by the repo here; deeper paths may be.
                     if let DefKind::Attrs { entries, .. } = &entry.value.kind {
                         walk(cx, None, false, entries, path);
@@ -318,6 +361,61 @@ fn walk_entry(
                 }
             }
         }
+    }
+}
+
+/// `check --explain`: whether the value of a definition was checked
+/// against its declared type, or why not.
+fn note_value(
+    cx: &mut HostContext,
+    entry: &DefEntry,
+    path: &[String],
+    decl: &crate::module::Declaration,
+) {
+    let range = entry.path_range.or(entry.key);
+    let host = cx.host_name.clone();
+    let Some(explain) = cx.explain.as_mut() else {
+        return;
+    };
+    match crate::module::types::unchecked_reason(&entry.value, &decl.ty) {
+        None => explain.checked(&host, range, path),
+        // A submodule's fields are noted one by one.
+        Some(_) if matches!(entry.value.kind, DefKind::Attrs { .. }) => {}
+        Some(reason) => explain.silent(&host, range, path, reason),
+    }
+}
+
+/// Whether `decl` comes from an upstream tree that may not be the version
+/// the repository evaluates (see `UpstreamIndex::version_unsure`).
+fn unsure_tree(cx: &HostContext, decl: &crate::module::Declaration) -> bool {
+    decl.meta.upstream.as_ref().is_some_and(|site| {
+        crate::upstream::upstream_index(cx.db, site.tree)
+            .is_some_and(|index| !index.trusted_for_checks())
+    })
+}
+
+/// [`unsure_tree`], noting the silence for `check --explain`.
+fn from_unsure_tree(
+    cx: &mut HostContext,
+    decl: &crate::module::Declaration,
+    entry: &DefEntry,
+    path: &[String],
+) -> bool {
+    let unsure = unsure_tree(cx, decl);
+    if unsure && cx.explain.is_some() {
+        let reason = "its declaration comes from an upstream tree that may not be the \
+                      version flake.lock pins (found via a registry, NIX_PATH or a channel)"
+            .to_string();
+        silent(cx, entry, path, reason);
+    }
+    unsure
+}
+
+fn silent(cx: &mut HostContext, entry: &DefEntry, path: &[String], reason: String) {
+    let range = entry.path_range.or(entry.key);
+    let host = cx.host_name.clone();
+    if let Some(explain) = cx.explain.as_mut() {
+        explain.silent(&host, range, path, reason);
     }
 }
 
@@ -444,12 +542,18 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
     // The repo-wide view must also be sure nothing unseen is there.
     let (repo_node, repo_open) = cx.repo.root.find(&names);
     if repo_open {
+        let reason = "the repository declares a namespace here that accepts any attribute".into();
+        silent(cx, entry, path, reason);
         return true;
     }
     let written = written_path(entry, path);
     if let Some(repo_node) = repo_node {
         // Declared somewhere in the repo, but not in this host's closure.
         if cx.closure.unknown {
+            let reason = "declared elsewhere in the repository, not in this host's closure; \
+                          the closure has a module that could not be worked out and may import it"
+                .into();
+            silent(cx, entry, path, reason);
             return true;
         }
         // Declared below this path (a namespace) or at it.

@@ -8,12 +8,14 @@ use std::sync::Arc;
 
 use flakelens_db::Db;
 
+mod explain;
 mod host;
 mod inactive;
 mod names;
 mod packages;
 mod unused;
 
+pub use explain::{explain_files, FileExplanation, Silence};
 pub use host::*;
 pub use inactive::condition_in_host;
 pub use names::name_diagnostics;

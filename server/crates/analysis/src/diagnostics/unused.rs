@@ -46,6 +46,8 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
             summaries: None,
             when: Vec::new(),
             upstream: None,
+            tree: crate::UpstreamKind::Nixos,
+            explain: None,
             out: Vec::new(),
         };
         check_definitions(&mut cx, &summary.definitions);

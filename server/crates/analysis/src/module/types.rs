@@ -203,6 +203,24 @@ pub fn value_fits(value: &DefValue, ty: &TypeData) -> bool {
     matches!(check(value, ty), Outcome::Fits)
 }
 
+/// `check --explain`: `None` when [`check_value`] could decide (fits or
+/// mismatches), else why it could not.
+pub fn unchecked_reason(value: &DefValue, ty: &TypeData) -> Option<String> {
+    match check(value, ty) {
+        Outcome::Fits | Outcome::Mismatch(_) => None,
+        Outcome::Unknown if matches!(value.kind, DefKind::Unknown) => {
+            Some("its value is not known statically (computed, or from an argument)".into())
+        }
+        Outcome::Unknown => match ty {
+            TypeData::Any(name) => Some(format!("its type `{name}` is not one flakelens checks")),
+            _ => Some(format!(
+                "its value cannot be decided against `{}` statically",
+                ty.describe()
+            )),
+        },
+    }
+}
+
 fn mismatch(value: &DefValue, ty: &TypeData) -> Outcome {
     Outcome::Mismatch(Mismatch {
         range: value.range,

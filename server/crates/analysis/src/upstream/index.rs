@@ -94,6 +94,7 @@ pub fn index_tree(db: &dyn Db, kind: UpstreamKind) -> UpstreamIndex {
         files: closure.files.len() as u32,
         unknown_files: Vec::new(),
         defined: Vec::new(),
+        version_unsure: false,
     };
     let mut summaries: Vec<(&ModuleSummary, Option<SourceFile>)> = Vec::new();
     for file in &closure.files {

@@ -80,6 +80,11 @@ pub struct UpstreamIndex {
     pub unknown_files: Vec<String>,
     /// Option paths the tree itself defines (for `readOnly` checks).
     pub defined: Vec<Vec<String>>,
+    /// Set by the edge, never cached: the tree may not be the version the
+    /// repository evaluates (`flake.lock` pins another), so its options
+    /// serve hover and completion but no diagnostic.
+    #[serde(skip)]
+    pub version_unsure: bool,
 }
 
 impl UpstreamIndex {
@@ -87,6 +92,11 @@ impl UpstreamIndex {
     /// missing option be reported in the tree's namespaces.
     pub fn complete(&self) -> bool {
         self.unknown_files.is_empty()
+    }
+
+    /// Whether diagnostics may rest on this tree's options.
+    pub fn trusted_for_checks(&self) -> bool {
+        !self.version_unsure
     }
 }
 
