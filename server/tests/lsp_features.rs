@@ -685,9 +685,9 @@ fn lsp_code_lenses_and_inlay_hints() {
     let (line, col) = find(&host_text, "poglets = {", 11);
     assert_eq!(hints[0]["position"], position(line, col), "{hints}");
     let label = hints[0]["label"].as_str().unwrap();
-    assert!(
-        label.starts_with("unset: extraArgs = [ ], group = \"poglets\""),
-        "{label}"
+    assert_eq!(
+        label,
+        "unset: extraArgs = [ ], group = \"poglets\", logLevel = \"info\", +3 more"
     );
     let lenses = client.request(
         "textDocument/codeLens",
