@@ -34,6 +34,11 @@ function serverSettings() {
       nixDarwin: nonEmpty(c.get('upstream.nixDarwin')),
     },
     diagnostics: { disabled: c.get('diagnostics.disabled') || [] },
+    lsp: {
+      codeLens: c.get('lsp.codeLens') !== false,
+      inlayHints: c.get('lsp.inlayHints') === true,
+      unusedHints: c.get('lsp.unusedHints') === true,
+    },
   };
 }
 
