@@ -303,3 +303,30 @@ pub fn timed(client: &mut Client, method: &str, params: Value, runs: usize) -> (
     times.sort();
     (result, times[times.len() / 2])
 }
+
+impl Client {
+    /// Waits for the end of the initial indexing (`$/progress` end).
+    pub fn wait_indexed(&mut self) {
+        self.wait_for("$/progress end", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        });
+    }
+
+    /// The code actions at the first diagnostic with `code` in `uri`.
+    pub fn actions_for(&mut self, uri: &str, code: &str) -> Value {
+        let diagnostics = self.diagnostics(uri, code, |d| has_code(d, code));
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap()
+            .clone();
+        self.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": diagnostic["range"],
+                "context": { "diagnostics": [diagnostic] },
+            }),
+        )
+    }
+}
