@@ -65,9 +65,20 @@ pub(crate) fn code_lenses(db: &dyn Db, path: &str) -> Vec<OptionLens> {
     let mut out: Vec<OptionLens> = declared
         .into_iter()
         .map(|(path, range)| {
+            // A plain path is looked up; only `<name>`/`*` paths scan.
+            let plain: Option<Vec<String>> = path
+                .iter()
+                .map(|segment| match segment {
+                    Segment::Name(name) => Some(name.clone()),
+                    _ => None,
+                })
+                .collect();
             let hosts: BTreeSet<String> = per_host
                 .iter()
-                .filter(|(_, defined)| defined.iter().any(|names| scope::names_match(names, &path)))
+                .filter(|(_, defined)| match &plain {
+                    Some(names) => defined.contains(names),
+                    None => defined.iter().any(|names| scope::names_match(names, &path)),
+                })
                 .map(|(name, _)| name.clone())
                 .collect();
             OptionLens {
