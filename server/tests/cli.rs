@@ -353,3 +353,28 @@ fn explain_says_why_definitions_got_no_diagnostic() {
     let (_, stdout, _) = flakelens(&["check", "--explain", file.to_str().unwrap()]);
     assert!(!stdout.contains("site.adminEmail"), "{stdout}");
 }
+
+#[test]
+fn option_not_imported_names_the_host_when_its_first_module_is_shared() {
+    // Real repos list a shared module first (`modules = [ ./common.nix
+    // ./hosts/x ]`); the message must not call that module the host.
+    let scratch = poglets("shared-first");
+    edit(
+        &scratch,
+        "flake.nix",
+        "          ./hosts/venus/configuration.nix\n",
+        "          ./hosts/modules/common.nix\n          ./hosts/venus/configuration.nix\n",
+    );
+    edit(
+        &scratch,
+        "hosts/venus/configuration.nix",
+        "networking.hostName = \"venus\";",
+        "networking.hostName = \"venus\";\n  services.poglets.enable = true;",
+    );
+    let (code, stdout, _) = flakelens(&["check", "--quiet", scratch.0.to_str().unwrap()]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("services.poglets.enable is declared in hosts/modules/servers/poglets.nix, which host venus does not import"),
+        "{stdout}"
+    );
+}

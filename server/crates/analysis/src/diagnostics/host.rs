@@ -566,8 +566,11 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
             .decl
             .map(|range| display_file(cx.db, range.file.path(cx.db)))
             .unwrap_or_else(|| "this repository".into());
+        // The host's first module names it, unless another host imports
+        // that module too (a shared module listed first would misname it).
         let host = cx
             .host_root
+            .filter(|file| !shared_by_hosts(cx.db, *file))
             .map(|file| display_file(cx.db, file.path(cx.db)))
             .unwrap_or_else(|| format!("host {}", cx.host_name));
         cx.out.push(Diagnostic {
@@ -628,6 +631,15 @@ pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[Str
         fixes,
     });
     true
+}
+
+/// Whether more than one host's closure holds `file`.
+fn shared_by_hosts(db: &dyn Db, file: SourceFile) -> bool {
+    crate::hosts::host_keys(db)
+        .into_iter()
+        .filter(|key| host_closure(db, *key).contains(file))
+        .nth(1)
+        .is_some()
 }
 
 /// Whether the repo owns the namespace of `names` completely: some prefix
