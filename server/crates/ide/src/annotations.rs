@@ -3,10 +3,10 @@
 //! leaves unset. Only the repo's own options (upstream ones are too many
 //! to be helpful).
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use flakelens_analysis::hosts::{hosts, HostKey};
-use flakelens_analysis::module::{Declaration, DefKind};
+use flakelens_analysis::module::{Declaration, DefEntry, DefKind};
 use flakelens_analysis::options::repo_options;
 use flakelens_analysis::Segment;
 use flakelens_db::Db;
@@ -50,46 +50,116 @@ pub(crate) fn code_lenses(db: &dyn Db, path: &str) -> Vec<OptionLens> {
     if declared.is_empty() {
         return Vec::new();
     }
-    // Every path each host defines, once.
-    let mut per_host: Vec<(String, HashSet<Vec<String>>)> = Vec::new();
+    // One walk over each host's definitions: a plain declared path is
+    // looked up without copying anything; only `<name>`/`*` paths compare.
+    let mut plain: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    let mut wild: Vec<usize> = Vec::new();
+    for (i, (path, _)) in declared.iter().enumerate() {
+        let names: Option<Vec<String>> = path
+            .iter()
+            .map(|segment| match segment {
+                Segment::Name(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect();
+        match names {
+            Some(names) => plain.entry(names).or_default().push(i),
+            None => wild.push(i),
+        }
+    }
+    // Only subtrees on the way to a declared path are walked (a host's
+    // definitions hold every attribute of every value it sets): the
+    // prefixes of plain paths, and below the part of a wildcard path
+    // before its first `<name>`/`*`, up to its length.
+    let mut prefixes: HashSet<Vec<String>> = HashSet::new();
+    let mut wild_roots: Vec<(Vec<String>, usize)> = Vec::new();
+    for (path, _) in &declared {
+        let mut prefix = Vec::new();
+        for segment in path {
+            match segment {
+                Segment::Name(name) => prefix.push(name.clone()),
+                _ => {
+                    wild_roots.push((prefix.clone(), path.len()));
+                    break;
+                }
+            }
+            prefixes.insert(prefix.clone());
+        }
+    }
+    let towards = Towards {
+        prefixes,
+        wild_roots,
+    };
+    let mut setters: Vec<BTreeSet<String>> = vec![BTreeSet::new(); declared.len()];
     for host in &hosts(db).hosts {
         let key = HostKey::new(db, host.kind, host.name.clone());
-        let mut defined = HashSet::new();
         for summary in scope::host_summaries(db, key) {
-            scope::walk_definitions(&summary.definitions, &mut Vec::new(), &mut |names, _| {
-                defined.insert(names.to_vec());
-            });
+            let mut visit = |names: &[String]| {
+                for &i in plain.get(names).into_iter().flatten() {
+                    setters[i].insert(host.name.clone());
+                }
+                for &i in &wild {
+                    if scope::names_match(names, &declared[i].0) {
+                        setters[i].insert(host.name.clone());
+                    }
+                }
+            };
+            towards.walk(&summary.definitions, &mut Vec::new(), &mut visit);
         }
-        per_host.push((host.name.clone(), defined));
     }
     let mut out: Vec<OptionLens> = declared
         .into_iter()
-        .map(|(path, range)| {
-            // A plain path is looked up; only `<name>`/`*` paths scan.
-            let plain: Option<Vec<String>> = path
-                .iter()
-                .map(|segment| match segment {
-                    Segment::Name(name) => Some(name.clone()),
-                    _ => None,
-                })
-                .collect();
-            let hosts: BTreeSet<String> = per_host
-                .iter()
-                .filter(|(_, defined)| match &plain {
-                    Some(names) => defined.contains(names),
-                    None => defined.iter().any(|names| scope::names_match(names, &path)),
-                })
-                .map(|(name, _)| name.clone())
-                .collect();
-            OptionLens {
-                range,
-                option: flakelens_analysis::display_path(&path),
-                hosts: hosts.into_iter().collect(),
-            }
+        .zip(setters)
+        .map(|((path, range), hosts)| OptionLens {
+            range,
+            option: flakelens_analysis::display_path(&path),
+            hosts: hosts.into_iter().collect(),
         })
         .collect();
     out.sort_by_key(|lens| lens.range.start());
     out
+}
+
+/// Where the lens walk descends (see `code_lenses`).
+struct Towards {
+    prefixes: HashSet<Vec<String>>,
+    wild_roots: Vec<(Vec<String>, usize)>,
+}
+
+impl Towards {
+    fn on_the_way(&self, path: &[String]) -> bool {
+        self.prefixes.contains(path)
+            || self.wild_roots.iter().any(|(root, len)| {
+                path.len() > root.len() && path.len() <= *len && path.starts_with(root)
+            })
+    }
+
+    /// Calls `f` with each definition path on the way to a declared path,
+    /// descending only there.
+    fn walk(&self, entries: &[DefEntry], path: &mut Vec<String>, f: &mut impl FnMut(&[String])) {
+        for entry in entries {
+            path.push(entry.name.clone());
+            if self.on_the_way(path) {
+                f(path);
+                match &entry.value.kind {
+                    DefKind::Attrs { entries, .. } => self.walk(entries, path, f),
+                    DefKind::List(items) => {
+                        path.push("*".into());
+                        if self.on_the_way(path) {
+                            for item in items {
+                                if let DefKind::Attrs { entries, .. } = &item.kind {
+                                    self.walk(entries, path, f);
+                                }
+                            }
+                        }
+                        path.pop();
+                    }
+                    _ => {}
+                }
+            }
+            path.pop();
+        }
+    }
 }
 
 pub(crate) fn inlay_hints(db: &dyn Db, path: &str, range: TextRange) -> Vec<InlayHint> {
@@ -240,6 +310,39 @@ mod tests {
             ]
         );
         assert_eq!(analysis.code_lenses("/neptune.nix").unwrap(), Vec::new());
+    }
+
+    #[test]
+    fn lenses_of_submodule_options_below_a_name() {
+        let text = r#"
+#- /flake.nix
+{
+  outputs = { self, nixpkgs, ... }: {
+    nixosConfigurations.neptune = nixpkgs.lib.nixosSystem { modules = [ ./neptune.nix ]; };
+  };
+}
+#- /tunnels.nix
+{ lib, ... }: {
+  options.tunnels = lib.mkOption {
+    type = lib.types.attrsOf (lib.types.submodule {
+      options.port = lib.mkOption { type = lib.types.port; };
+    });
+  };
+}
+#- /neptune.nix
+{ imports = [ ./tunnels.nix ]; tunnels.web.port = 80; networking.hostName = "n"; }
+"#;
+        let analysis = Fixture::parse(text).host().analysis();
+        let lenses: Vec<String> = analysis
+            .code_lenses("/tunnels.nix")
+            .unwrap()
+            .iter()
+            .map(|lens| format!("{} {:?}", lens.option, lens.hosts))
+            .collect();
+        assert_eq!(
+            lenses,
+            ["tunnels [\"neptune\"]", "tunnels.<name>.port [\"neptune\"]"]
+        );
     }
 
     #[test]
