@@ -82,7 +82,9 @@ pub fn completion(
                 CompletionKind::Keyword => CompletionItemKind::KEYWORD,
             };
             let range = to_proto::range(&index, item.replace, encoding);
-            let documentation = if data.is_some() {
+            // Only an item with documentation is worth a resolve.
+            let deferred = data.is_some() && item.documentation.is_some();
+            let documentation = if deferred {
                 None
             } else {
                 item.documentation
@@ -96,7 +98,9 @@ pub fn completion(
                 range,
                 item.insert,
             );
-            out.data = data.clone();
+            if deferred {
+                out.data = data.clone();
+            }
             out
         })
         .collect();
