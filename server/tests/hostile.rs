@@ -8,10 +8,11 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::lsp::{range, Client, TIMEOUT};
+use common::TempDir;
 use serde_json::{json, Value};
-use support::{range, Scratch, Server, DEADLINE};
 
-mod support;
+mod common;
 
 /// `full` in a release build, `debug` in a debug build.
 fn scale(full: usize, debug: usize) -> usize {
@@ -44,14 +45,14 @@ fn run(args: &[&str]) -> (i32, String, String) {
         std::io::Read::read_to_string(&mut stderr, &mut text).ok();
         text
     });
-    let deadline = Instant::now() + DEADLINE;
+    let deadline = Instant::now() + TIMEOUT;
     let status = loop {
         if let Some(status) = child.try_wait().unwrap() {
             break status;
         }
         if Instant::now() > deadline {
             let _ = child.kill();
-            panic!("hang: flakelens {args:?} did not finish within {DEADLINE:?}");
+            panic!("hang: flakelens {args:?} did not finish within {TIMEOUT:?}");
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -62,7 +63,7 @@ fn run(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-fn check(dir: &Scratch) -> (i32, String) {
+fn check(dir: &TempDir) -> (i32, String) {
     let (code, stdout, stderr) = run(&["check", "--format", "json", dir.0.to_str().unwrap()]);
     assert!(
         code == 0 || code == 1,
@@ -92,12 +93,12 @@ fn has(report: &str, code: &str, file_suffix: &str) -> bool {
 
 #[test]
 fn huge_files_are_skipped_or_analysed_without_hanging() {
-    let dir = Scratch::new("hostile-huge");
+    let dir = TempDir::new("hostile-huge");
     // Over the 20 MiB limit: skipped with a diagnostic, never read whole.
     let over = "{ a = 1; }\n".repeat(50 * 1024 * 1024 / 11 + 1);
     dir.write("over.nix", &over);
     // Under the limit: parsed and analysed.
-    let under = support::big_attrset(scale(19_000_000, 4_000_000));
+    let under = common::lsp::big_attrset(scale(19_000_000, 4_000_000));
     dir.write("under.nix", &under);
     let (_, report) = check(&dir);
     assert!(has(&report, "unreadable-file", "over.nix"), "{report}");
@@ -140,7 +141,7 @@ fn deep_nesting_cases(depth: usize) -> Vec<(&'static str, String)> {
 
 #[test]
 fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
-    let dir = Scratch::new("hostile-deep");
+    let dir = TempDir::new("hostile-deep");
     for (name, text) in deep_nesting_cases(100_000) {
         dir.write(name, text);
     }
@@ -151,8 +152,8 @@ fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
     }
 
     // The same texts opened in the server, with requests on them.
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
     for (name, text) in deep_nesting_cases(100_000) {
         let uri = dir.uri(name);
         server.open(&uri, &text);
@@ -174,20 +175,22 @@ fn deep_nesting_is_a_syntax_error_not_a_stack_overflow() {
                 json!({ "textDocument": { "uri": uri }, "position": { "line": 0, "character": 3 } }),
             ),
         ] {
-            let response = server.request(method, params);
+            let response = server.call(method, params);
             assert!(
                 response.get("result").is_some(),
                 "{name} {method}: {response}"
             );
         }
-        server.diagnostics(&uri, |d| d.iter().any(|d| d["code"] == "syntax-error"));
+        server.diagnostics(&uri, "syntax errors", |d| {
+            d.iter().any(|d| d["code"] == "syntax-error")
+        });
     }
-    server.shutdown();
+    server.shutdown_and_exit();
 }
 
 #[test]
 fn binary_and_non_utf8_files_are_reported() {
-    let dir = Scratch::new("hostile-bytes");
+    let dir = TempDir::new("hostile-bytes");
     dir.write("flake.nix", "{ outputs = _: { }; }\n");
     dir.write(
         "binary.nix",
@@ -205,7 +208,7 @@ fn binary_and_non_utf8_files_are_reported() {
 fn unreadable_entries_and_symlinks_neither_crash_nor_hang() {
     use std::os::unix::fs::{symlink, PermissionsExt};
 
-    let dir = Scratch::new("hostile-unreadable");
+    let dir = TempDir::new("hostile-unreadable");
     dir.write("flake.nix", "{ outputs = _: { }; }\n");
     dir.write("secret.nix", "{ }\n");
     dir.write("locked/inner.nix", "{ }\n");
@@ -240,18 +243,18 @@ fn unreadable_entries_and_symlinks_neither_crash_nor_hang() {
         assert!(has(&report, "unreadable-file", "locked"), "{report}");
     }
 
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
-    server.diagnostics(&dir.uri("pipe.nix"), |d| {
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
+    server.diagnostics(&dir.uri("pipe.nix"), "diagnostics of pipe.nix", |d| {
         d.iter().any(|d| d["code"] == "unreadable-file")
     });
     std::fs::set_permissions(dir.0.join("locked"), std::fs::Permissions::from_mode(0o755)).unwrap();
-    server.shutdown();
+    server.shutdown_and_exit();
 }
 
 #[test]
 fn imports_outside_at_root_at_a_big_directory_and_at_itself() {
-    let dir = Scratch::new("hostile-imports");
+    let dir = TempDir::new("hostile-imports");
     // Creating the files dominates this case (minutes for 100,000 on a
     // loaded CI disk); the walk's own bound is tested with small limits in
     // load/tests.rs.
@@ -293,7 +296,7 @@ fn imports_outside_at_root_at_a_big_directory_and_at_itself() {
 
 #[test]
 fn ten_thousand_hosts() {
-    let dir = Scratch::new("hostile-hosts");
+    let dir = TempDir::new("hostile-hosts");
     let hosts = scale(10_000, 1_000);
     let mut flake = String::from(
         "{\n  inputs.nixpkgs.url = \"github:NixOS/nixpkgs\";\n  outputs = { nixpkgs, ... }: {\n    nixosConfigurations = {\n",
@@ -324,11 +327,11 @@ fn ten_thousand_hosts() {
 
 #[test]
 fn positions_past_the_end_and_inside_surrogate_pairs() {
-    let dir = Scratch::new("hostile-positions");
+    let dir = TempDir::new("hostile-positions");
     let text = "{ a = \"😀😀\"; b = 1; }\n";
     dir.write("file.nix", text);
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
     let uri = dir.uri("file.nix");
     server.open(&uri, text);
     // Line past the end, column past the end of a line, inside a pair.
@@ -343,7 +346,7 @@ fn positions_past_the_end_and_inside_surrogate_pairs() {
             if method == "textDocument/references" {
                 params["context"] = json!({ "includeDeclaration": true });
             }
-            let response = server.request(method, params);
+            let response = server.call(method, params);
             assert!(
                 response.get("result").is_some(),
                 "{method} {line}:{character}: {response}"
@@ -353,27 +356,27 @@ fn positions_past_the_end_and_inside_surrogate_pairs() {
     // An edit with a range past the end is refused, the next one applies.
     server.change(&uri, 2, range((50, 0), (60, 0)), "broken");
     server.change(&uri, 3, range((0, 2), (0, 3)), "renamed");
-    let outline = server.request(
+    let outline = server.call(
         "textDocument/documentSymbol",
         json!({ "textDocument": { "uri": uri } }),
     );
     assert_eq!(outline["result"][0]["name"], "renamed", "{outline}");
-    server.shutdown();
+    server.shutdown_and_exit();
 }
 
 #[test]
 fn malformed_json_rpc_gets_errors_and_the_server_keeps_serving() {
-    let dir = Scratch::new("hostile-jsonrpc");
+    let dir = TempDir::new("hostile-jsonrpc");
     dir.write("a.nix", "{ a = 1; }\n");
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
     // Each malformed message gets a JSON-RPC error with a null id, and
     // the next request is still answered.
-    let alive = |server: &mut Server, what: &str| {
-        let response = server.request("workspace/symbol", json!({ "query": "" }));
+    let alive = |server: &mut Client, what: &str| {
+        let response = server.call("workspace/symbol", json!({ "query": "" }));
         assert!(response.get("result").is_some(), "after {what}: {response}");
     };
-    let refused = |server: &mut Server, what: &str, code: i64| {
+    let refused = |server: &mut Client, what: &str, code: i64| {
         let error = server.wait_for(&format!("the error for {what}"), |m| {
             m.get("id") == Some(&Value::Null) && m.get("error").is_some()
         });
@@ -395,7 +398,7 @@ fn malformed_json_rpc_gets_errors_and_the_server_keeps_serving() {
     refused(&mut server, "a body that is not JSON", -32700);
     alive(&mut server, "a body that is not JSON");
     // JSON, but not JSON-RPC.
-    server.send(&json!({ "hello": "world" }));
+    server.send(json!({ "hello": "world" }));
     refused(&mut server, "a message that is not JSON-RPC", -32600);
     // A batch (JSON-RPC 2.0 allows it; LSP does not use it).
     let batch = br#"[{"jsonrpc":"2.0","id":900,"method":"workspace/symbol","params":{"query":""}},{"jsonrpc":"2.0","method":"initialized","params":{}}]"#;
@@ -411,7 +414,7 @@ fn malformed_json_rpc_gets_errors_and_the_server_keeps_serving() {
         json!({ "jsonrpc": "2.0", "id": 902, "method": "textDocument/hover" }),
         json!({ "jsonrpc": "2.0", "id": 903, "method": "textDocument/hover", "params": { "textDocument": 5 } }),
     ] {
-        server.send(&message);
+        server.send(message.clone());
         let id = message["id"].as_i64().unwrap();
         let response = server.response(id);
         assert!(response.get("error").is_some(), "{response}");
@@ -422,32 +425,32 @@ fn malformed_json_rpc_gets_errors_and_the_server_keeps_serving() {
     // Truncated body at the end of input: the server exits, it does not hang.
     server.send_raw(b"Content-Length: 100\r\n\r\n{\"jsonrpc\":");
     server.close_stdin();
-    support::wait_exit(&mut server.child, DEADLINE).expect("hang after a truncated body");
+    common::lsp::wait_exit(&mut server.child, TIMEOUT).expect("hang after a truncated body");
 }
 
 #[test]
 fn requests_after_shutdown_are_refused() {
-    let dir = Scratch::new("hostile-shutdown");
+    let dir = TempDir::new("hostile-shutdown");
     dir.write("a.nix", "{ a = 1; }\n");
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
-    let response = server.request("shutdown", Value::Null);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
+    let response = server.call("shutdown", Value::Null);
     assert!(response.get("error").is_none(), "{response}");
-    let response = server.request("workspace/symbol", json!({ "query": "" }));
+    let response = server.call("workspace/symbol", json!({ "query": "" }));
     assert_eq!(response["error"]["code"], -32600, "{response}");
     server.notify("exit", Value::Null);
     server.close_stdin();
-    let status = support::wait_exit(&mut server.child, DEADLINE).expect("hang after exit");
+    let status = common::lsp::wait_exit(&mut server.child, TIMEOUT).expect("hang after exit");
     assert!(status.success(), "{status}");
 }
 
 #[test]
 fn a_burst_of_a_thousand_changes_loses_no_edit() {
-    let dir = Scratch::new("hostile-burst");
+    let dir = TempDir::new("hostile-burst");
     let text = "{ a = 1; }\n";
     dir.write("a.nix", text);
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
     let uri = dir.uri("a.nix");
     server.open(&uri, text);
     let mut ids = Vec::new();
@@ -471,7 +474,7 @@ fn a_burst_of_a_thousand_changes_loses_no_edit() {
         let ok = response.get("result").is_some() || response["error"]["code"] == -32801;
         assert!(ok, "{response}");
     }
-    let outline = server.request(
+    let outline = server.call(
         "textDocument/documentSymbol",
         json!({ "textDocument": { "uri": uri } }),
     );
@@ -480,5 +483,5 @@ fn a_burst_of_a_thousand_changes_loses_no_edit() {
         format!("a{}", "x".repeat(1000)),
         "{outline}"
     );
-    server.shutdown();
+    server.shutdown_and_exit();
 }

@@ -1,10 +1,11 @@
 //! Over stdio: a slow request does not hold up other requests or edits,
 //! and a cancelled request answers RequestCancelled.
 
+use common::lsp::{range, Client};
+use common::TempDir;
 use serde_json::json;
-use support::{range, Scratch, Server};
 
-mod support;
+mod common;
 
 /// Large enough that an outline takes far longer than a hover on a small
 /// file (seconds vs milliseconds in a debug build).
@@ -12,11 +13,11 @@ const BIG: usize = 600_000;
 
 #[test]
 fn slow_document_symbol_does_not_delay_hover_or_lose_an_edit() {
-    let dir = Scratch::new("concurrency");
+    let dir = TempDir::new("concurrency");
     let big = big_attrset_file(&dir);
     dir.write("small.nix", "{ x = 1; }\n");
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
     let (big_uri, small_uri) = (dir.uri("big.nix"), dir.uri("small.nix"));
     server.open(&big_uri, &big);
     server.open(&small_uri, "{ x = 1; }\n");
@@ -56,20 +57,20 @@ fn slow_document_symbol_does_not_delay_hover_or_lose_an_edit() {
     }
 
     // The edit was applied: the small file's outline has the new name.
-    let small = server.request(
+    let small = server.call(
         "textDocument/documentSymbol",
         json!({ "textDocument": { "uri": small_uri } }),
     );
     assert_eq!(small["result"][0]["name"], "renamed", "{small}");
-    server.shutdown();
+    server.shutdown_and_exit();
 }
 
 #[test]
 fn cancelled_request_answers_request_cancelled_and_frees_the_server() {
-    let dir = Scratch::new("cancel");
+    let dir = TempDir::new("cancel");
     let big = big_attrset_file(&dir);
-    let mut server = Server::spawn();
-    server.initialize(&dir.0);
+    let mut server = Client::spawn();
+    server.initialize_loaded(&dir);
     let uri = dir.uri("big.nix");
     server.open(&uri, &big);
     let symbols = server.start(
@@ -85,7 +86,7 @@ fn cancelled_request_answers_request_cancelled_and_frees_the_server() {
     }
     // Edits and requests still go through.
     server.change(&uri, 2, range((3, 2), (3, 6)), "first");
-    let outline = server.request(
+    let outline = server.call(
         "textDocument/documentSymbol",
         json!({ "textDocument": { "uri": uri } }),
     );
@@ -94,11 +95,11 @@ fn cancelled_request_answers_request_cancelled_and_frees_the_server() {
         "{}",
         outline["result"][0]
     );
-    server.shutdown();
+    server.shutdown_and_exit();
 }
 
-fn big_attrset_file(dir: &Scratch) -> String {
-    let text = support::big_attrset(BIG);
+fn big_attrset_file(dir: &TempDir) -> String {
+    let text = common::lsp::big_attrset(BIG);
     dir.write("big.nix", &text);
     text
 }

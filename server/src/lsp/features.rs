@@ -84,11 +84,7 @@ pub fn completion(
             let range = to_proto::range(&index, item.replace, encoding);
             // Only an item with documentation is worth a resolve.
             let deferred = data.is_some() && item.documentation.is_some();
-            let documentation = if deferred {
-                None
-            } else {
-                item.documentation
-            };
+            let documentation = if deferred { None } else { item.documentation };
             let mut out = to_proto::completion_item(
                 item.label,
                 kind,

@@ -1,6 +1,8 @@
-//! A small JSON-RPC client for the `flakelens lsp` end-to-end tests: the
-//! real binary over stdio (Content-Length framing; every wait has a timeout
-//! so a hang fails the test instead of blocking it).
+//! The one JSON-RPC client of the binary's LSP tests (end-to-end, features,
+//! settings, concurrency, hostile input): the real binary over stdio
+//! (Content-Length framing, or raw bytes for broken input). Every wait has
+//! a deadline so a hang fails the test instead of blocking it (these are
+//! hang detectors, not timing tests).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -11,7 +13,9 @@ use serde_json::{json, Value};
 
 use super::TempDir;
 
-pub const TIMEOUT: Duration = Duration::from_secs(30);
+/// Generous: a correct answer takes milliseconds to a few seconds in a
+/// debug build; only a hang gets near this.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 pub struct Client {
     pub child: Child,
@@ -84,12 +88,19 @@ impl Client {
         }
     }
 
+    /// Bytes as they are (broken framing, truncated bodies).
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin open");
+        // The server may have closed its input on purpose; the next wait
+        // says what happened.
+        let _ = stdin.write_all(bytes).and_then(|_| stdin.flush());
+    }
+
     pub fn send(&mut self, message: Value) {
         let body = serde_json::to_vec(&message).unwrap();
-        let stdin = self.stdin.as_mut().expect("stdin open");
-        write!(stdin, "Content-Length: {}\r\n\r\n", body.len()).unwrap();
-        stdin.write_all(&body).unwrap();
-        stdin.flush().unwrap();
+        let mut bytes = format!("Content-Length: {}\r\n\r\n", body.len()).into_bytes();
+        bytes.extend(body);
+        self.send_raw(&bytes);
     }
 
     pub fn notify(&mut self, method: &str, params: Value) {
@@ -142,9 +153,15 @@ impl Client {
         }
     }
 
-    pub fn request(&mut self, method: &str, params: Value) -> Value {
+    /// The whole response (result or error) to a request.
+    pub fn call(&mut self, method: &str, params: Value) -> Value {
         let id = self.start(method, params);
-        let response = self.response(id);
+        self.response(id)
+    }
+
+    /// The result of a request, which must not fail.
+    pub fn request(&mut self, method: &str, params: Value) -> Value {
+        let response = self.call(method, params);
         if let Some(error) = response.get("error") {
             panic!("{method} failed: {error}");
         }
@@ -219,6 +236,14 @@ impl Client {
         result
     }
 
+    /// [`Client::initialize`] on a bare directory, then waits for the first
+    /// load to finish (a request answers only after it).
+    pub fn initialize_loaded(&mut self, root: &TempDir) {
+        self.initialize(root, None);
+        let probe = self.call("workspace/symbol", json!({ "query": "" }));
+        assert!(probe.get("result").is_some(), "{probe}");
+    }
+
     pub fn open(&mut self, uri: &str, text: &str) {
         self.notify(
             "textDocument/didOpen",
@@ -236,12 +261,17 @@ impl Client {
         );
     }
 
+    /// Shuts down cleanly and waits for a successful exit.
     pub fn shutdown_and_exit(mut self) {
         self.request("shutdown", json!(null));
         self.notify("exit", json!(null));
         self.stdin = None;
-        wait_exit(&mut self.child, Duration::from_secs(10))
-            .expect("server did not exit after `exit`");
+        let status = wait_exit(&mut self.child, TIMEOUT).expect("hang: no exit after `exit`");
+        assert!(status.success(), "{status}");
+    }
+
+    pub fn close_stdin(&mut self) {
+        self.stdin = None;
     }
 }
 
@@ -329,4 +359,18 @@ impl Client {
             }),
         )
     }
+}
+
+/// An all-packages-style attrset of about `bytes` bytes (one entry a line).
+pub fn big_attrset(bytes: usize) -> String {
+    let mut text = String::from("{ pkgs, ... }:\nwith pkgs;\n{\n");
+    let mut i = 0;
+    while text.len() < bytes {
+        text.push_str(&format!(
+            "  pkg{i} = callPackage ../pkgs/pkg{i} {{ inherit (darwin) Security; }};\n"
+        ));
+        i += 1;
+    }
+    text.push_str("}\n");
+    text
 }

@@ -39,17 +39,17 @@ impl Trie {
             .or_else(|| self.children.get(&Segment::AnyName))
     }
 
-    /// The node at a path of concrete names (wildcards match), and whether
-    /// an open node was passed on the way.
-    pub fn find(&self, names: &[&str]) -> (Option<&Trie>, bool) {
+    /// The node at a path, and whether an open node was passed on the way.
+    /// A name matches itself or `<name>`; a wildcard matches only itself.
+    pub fn find(&self, path: &[Segment]) -> (Option<&Trie>, bool) {
         let mut node = self;
         let mut open = self.open;
-        for name in names {
-            match node.child(name).or_else(|| match *name {
-                "*" => node.children.get(&Segment::AnyIndex),
-                "<name>" => node.children.get(&Segment::AnyName),
-                _ => None,
-            }) {
+        for segment in path {
+            let child = match segment {
+                Segment::Name(name) => node.child(name),
+                wildcard => node.children.get(wildcard),
+            };
+            match child {
                 Some(child) => {
                     node = child;
                     open |= node.open;
@@ -172,10 +172,10 @@ impl OptionIndex {
     /// Whether `prefix.enable` is declared as a boolean by the repo: the
     /// repo then owns `prefix` (Nix refuses two declarations of one option,
     /// so nothing upstream declares options there).
-    pub fn owns_by_enable(&self, prefix: &[&str]) -> bool {
-        let mut names: Vec<&str> = prefix.to_vec();
-        names.push("enable");
-        let (node, _) = self.root.find(&names);
+    pub fn owns_by_enable(&self, prefix: &[Segment]) -> bool {
+        let mut path = prefix.to_vec();
+        path.push(Segment::Name("enable".to_string()));
+        let (node, _) = self.root.find(&path);
         node.and_then(Trie::declaration).is_some_and(|decl| {
             matches!(decl.kind, DeclKind::EnableOption | DeclKind::Option)
                 && decl.ty == TypeData::Bool

@@ -2,7 +2,10 @@
 //! model (module, hosts, options, packages) → diagnostics. This test reads
 //! the sources, collects every `crate::…` path (in `use` or inline) and
 //! fails on a dependency that goes against the layers or on a cycle
-//! between units (a top-level file, or a directory as a whole).
+//! between units (a top-level file, or a directory as a whole). It also
+//! holds the invariants of the crates below the edges that a text scan can
+//! check: option paths have one type (no string encodings of wildcards),
+//! and every file says what it owns and stays under 800 lines of code.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -214,4 +217,80 @@ fn the_checker_sees_cycles_and_grouped_imports() {
     assert!(layer_violations(&graph)
         .iter()
         .any(|v| v == "eval uses known, a higher layer"));
+}
+
+/// Every `.rs` file under `dir`, with its text.
+fn rust_files(dir: &Path) -> Vec<(std::path::PathBuf, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push((path, text));
+        }
+    }
+    out
+}
+
+/// The library sources of the crates below the edges.
+fn layer_sources() -> Vec<(std::path::PathBuf, String)> {
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let files: Vec<_> = ["syntax", "db", "analysis", "ide"]
+        .iter()
+        .flat_map(|name| rust_files(&crates.join(name).join("src")))
+        .collect();
+    assert!(files.len() > 50, "the sources were not found");
+    files
+}
+
+#[test]
+fn option_paths_have_one_segment_type() {
+    // `Segment::AnyName`/`AnyIndex` are displayed as `<name>`/`*` in one
+    // place (base.rs); a path compared or looked up through those strings
+    // is a second encoding of the same thing.
+    let mut offenders = Vec::new();
+    for (path, text) in layer_sources() {
+        if path.ends_with("analysis/src/base.rs") {
+            continue;
+        }
+        for (number, line) in non_test_code(&text).lines().enumerate() {
+            let code = line.split("//").next().unwrap_or("");
+            if code.contains("\"<name>\"") || code.contains("\"*\"") {
+                offenders.push(format!(
+                    "{}:{}: {}",
+                    path.display(),
+                    number + 1,
+                    line.trim()
+                ));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "use Segment, not strings:\n{}",
+        offenders.join("\n")
+    );
+}
+
+#[test]
+fn files_say_what_they_own_and_stay_small() {
+    let mut offenders = Vec::new();
+    for (path, text) in layer_sources() {
+        if !text.starts_with("//!") {
+            offenders.push(format!(
+                "{}: first line is not a `//!` comment",
+                path.display()
+            ));
+        }
+        let lines = non_test_code(&text).lines().count();
+        if lines > 800 {
+            offenders.push(format!(
+                "{}: {lines} lines of code (split it)",
+                path.display()
+            ));
+        }
+    }
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
 }

@@ -13,7 +13,6 @@ use flakelens_db::Db;
 use flakelens_syntax::{TextRange, TextSize};
 
 use crate::scope;
-use crate::syntax_nav::Seg;
 
 /// A lens on an option declaration.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,32 +51,29 @@ pub(crate) fn code_lenses(db: &dyn Db, path: &str) -> Vec<OptionLens> {
     }
     // One walk over each host's definitions: a plain declared path is
     // looked up without copying anything; only `<name>`/`*` paths compare.
-    let mut plain: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+    let mut plain: HashMap<Vec<Segment>, Vec<usize>> = HashMap::new();
     let mut wild: Vec<usize> = Vec::new();
     for (i, (path, _)) in declared.iter().enumerate() {
-        let names: Option<Vec<String>> = path
+        if path
             .iter()
-            .map(|segment| match segment {
-                Segment::Name(name) => Some(name.clone()),
-                _ => None,
-            })
-            .collect();
-        match names {
-            Some(names) => plain.entry(names).or_default().push(i),
-            None => wild.push(i),
+            .all(|segment| matches!(segment, Segment::Name(_)))
+        {
+            plain.entry(path.clone()).or_default().push(i);
+        } else {
+            wild.push(i);
         }
     }
     // Only subtrees on the way to a declared path are walked (a host's
     // definitions hold every attribute of every value it sets): the
     // prefixes of plain paths, and below the part of a wildcard path
     // before its first `<name>`/`*`, up to its length.
-    let mut prefixes: HashSet<Vec<String>> = HashSet::new();
-    let mut wild_roots: Vec<(Vec<String>, usize)> = Vec::new();
+    let mut prefixes: HashSet<Vec<Segment>> = HashSet::new();
+    let mut wild_roots: Vec<(Vec<Segment>, usize)> = Vec::new();
     for (path, _) in &declared {
         let mut prefix = Vec::new();
         for segment in path {
             match segment {
-                Segment::Name(name) => prefix.push(name.clone()),
+                Segment::Name(_) => prefix.push(segment.clone()),
                 _ => {
                     wild_roots.push((prefix.clone(), path.len()));
                     break;
@@ -94,12 +90,12 @@ pub(crate) fn code_lenses(db: &dyn Db, path: &str) -> Vec<OptionLens> {
     for host in &hosts(db).hosts {
         let key = HostKey::new(db, host.kind, host.name.clone());
         for summary in scope::host_summaries(db, key) {
-            let mut visit = |names: &[String]| {
+            let mut visit = |names: &[Segment]| {
                 for &i in plain.get(names).into_iter().flatten() {
                     setters[i].insert(host.name.clone());
                 }
                 for &i in &wild {
-                    if scope::names_match(names, &declared[i].0) {
+                    if scope::written_at(names, &declared[i].0) {
                         setters[i].insert(host.name.clone());
                     }
                 }
@@ -122,12 +118,12 @@ pub(crate) fn code_lenses(db: &dyn Db, path: &str) -> Vec<OptionLens> {
 
 /// Where the lens walk descends (see `code_lenses`).
 struct Towards {
-    prefixes: HashSet<Vec<String>>,
-    wild_roots: Vec<(Vec<String>, usize)>,
+    prefixes: HashSet<Vec<Segment>>,
+    wild_roots: Vec<(Vec<Segment>, usize)>,
 }
 
 impl Towards {
-    fn on_the_way(&self, path: &[String]) -> bool {
+    fn on_the_way(&self, path: &[Segment]) -> bool {
         self.prefixes.contains(path)
             || self.wild_roots.iter().any(|(root, len)| {
                 path.len() > root.len() && path.len() <= *len && path.starts_with(root)
@@ -136,15 +132,15 @@ impl Towards {
 
     /// Calls `f` with each definition path on the way to a declared path,
     /// descending only there.
-    fn walk(&self, entries: &[DefEntry], path: &mut Vec<String>, f: &mut impl FnMut(&[String])) {
+    fn walk(&self, entries: &[DefEntry], path: &mut Vec<Segment>, f: &mut impl FnMut(&[Segment])) {
         for entry in entries {
-            path.push(entry.name.clone());
+            path.push(Segment::Name(entry.name.clone()));
             if self.on_the_way(path) {
                 f(path);
                 match &entry.value.kind {
                     DefKind::Attrs { entries, .. } => self.walk(entries, path, f),
                     DefKind::List(items) => {
-                        path.push("*".into());
+                        path.push(Segment::AnyIndex);
                         if self.on_the_way(path) {
                             for item in items {
                                 if let DefKind::Attrs { entries, .. } = &item.kind {
@@ -191,7 +187,7 @@ pub(crate) fn inlay_hints(db: &dyn Db, path: &str, range: TextRange) -> Vec<Inla
             if text.as_bytes().get(usize::from(value.range.start())) != Some(&b'{') {
                 return;
             }
-            let segs: Vec<Seg> = names.iter().map(|n| Seg::Name(n.clone())).collect();
+            let segs: Vec<Segment> = names.to_vec();
             let set: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
             let unset = unset_options(&indexes, &segs, &set);
             if unset.is_empty() {
@@ -220,7 +216,7 @@ pub(crate) fn inlay_hints(db: &dyn Db, path: &str, range: TextRange) -> Vec<Inla
 /// way in every index.
 fn unset_options(
     indexes: &[std::sync::Arc<flakelens_analysis::options::OptionIndex>],
-    path: &[Seg],
+    path: &[Segment],
     set: &HashSet<&str>,
 ) -> Vec<(String, String)> {
     let mut per_index = indexes.iter().map(|index| {

@@ -15,7 +15,7 @@ use flakelens_syntax::{TextRange, TextSize};
 
 use crate::hover::option_markdown;
 use crate::scope::{self, file_ctx};
-use crate::syntax_nav::{self, CompletionContext, Seg};
+use crate::syntax_nav::{self, CompletionContext};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CompletionKind {
@@ -84,7 +84,7 @@ pub(crate) fn completions(db: &dyn Db, path: &str, offset: TextSize) -> Vec<Comp
 fn segment_items(
     db: &dyn Db,
     indexes: &[Arc<OptionIndex>],
-    base: &[Seg],
+    base: &[Segment],
     partial: &str,
     replace: TextRange,
 ) -> Vec<CompletionItem> {
@@ -173,7 +173,7 @@ fn fuzzy(partial: &str, name: &str) -> bool {
 
 fn value_items(
     indexes: &[Arc<OptionIndex>],
-    path: &[Seg],
+    path: &[Segment],
     partial: &str,
     replace: TextRange,
 ) -> Vec<CompletionItem> {
@@ -474,6 +474,40 @@ with lib;
                 ns  services — namespace (4 options)
                 ns  site — namespace (1 option)
                 ns  users — namespace (3 options)"#]],
+        );
+    }
+
+    /// A NixOS host with an import nothing can resolve (a partial closure)
+    /// and a home configuration whose module declares `programs.tool.enable`.
+    const CLASSES: &str = r#"
+#- /flake.nix
+{
+  outputs = { nixpkgs, home-manager, other, ... }: {
+    nixosConfigurations.tower = nixpkgs.lib.nixosSystem {
+      modules = [ other.nixosModules.default ./tower.nix ];
+    };
+    homeConfigurations.alice = home-manager.lib.homeManagerConfiguration {
+      modules = [ ./alice.nix ./tool.nix ];
+    };
+  };
+}
+#- /tower.nix
+{ ... }: { programs.tool.TOWER }
+#- /alice.nix
+{ ... }: { programs.tool.ALICE }
+#- /tool.nix
+{ lib, ... }: { options.programs.tool.enable = lib.mkEnableOption "the tool"; }
+"#;
+
+    #[test]
+    fn module_classes_stay_apart_in_completion() {
+        let at = |marker: &str| CLASSES.replace(marker, "$0");
+        // The NixOS host, partial as it is, is not offered the
+        // home-manager module's option; the home configuration is.
+        check(&at("TOWER").replace("ALICE", ""), expect![""]);
+        check(
+            &at("ALICE").replace("TOWER", ""),
+            expect!["opt enable — types.bool"],
         );
     }
 }

@@ -18,8 +18,8 @@ use flakelens_db::{paths, Db, SourceFile};
 use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::AstNode;
 
-use crate::syntax_nav::Seg;
 use crate::{scope, Diagnostic, TextFix};
+use flakelens_analysis::Segment;
 
 pub(crate) fn fixes_for(db: &dyn Db, path: &str, diagnostic: &Diagnostic) -> Vec<TextFix> {
     let Some(file) = flakelens_db::file_at(db, path) else {
@@ -54,16 +54,10 @@ fn literal_fix(db: &dyn Db, file: SourceFile, range: TextRange) -> Option<TextFi
     // a literal bound elsewhere (`let p = "8420";`) may have other uses.
     let binding = ast::AttrpathValue::cast(node.parent()?)?;
     let key = binding.attrpath()?.attrs().last()?;
-    if crate::syntax_nav::attr_seg(&key) != Seg::Name(names.last()?.clone()) {
+    if crate::syntax_nav::attr_seg(&key) != *names.last()? {
         return None;
     }
-    let segs: Vec<Seg> = names
-        .iter()
-        .map(|name| match name.as_str() {
-            "*" => Seg::Index,
-            name => Seg::Name(name.to_string()),
-        })
-        .collect();
+    let segs = names.clone();
     let indexes = scope::indexes_at(db, file, range.start());
     let declarations = scope::declarations(&indexes, &segs);
     if declarations.is_empty() || declarations.iter().any(|d| d.alias_of.is_some()) {
@@ -125,7 +119,7 @@ fn definition_at(
     db: &dyn Db,
     file: SourceFile,
     range: TextRange,
-) -> Option<(Vec<String>, DefValue)> {
+) -> Option<(Vec<Segment>, DefValue)> {
     let mut found = None;
     for summary in scope::all_summaries(db) {
         scope::walk_definitions(
@@ -214,10 +208,9 @@ fn set_by_this_module(db: &dyn Db, file: SourceFile, range: TextRange) -> bool {
     let Some(path) = path else {
         return false;
     };
-    let names: Vec<&str> = path.iter().map(String::as_str).collect();
     flakelens_analysis::options::repo_options(db)
         .root
-        .find(&names)
+        .find(&path)
         .0
         .is_some()
 }

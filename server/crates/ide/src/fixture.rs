@@ -8,9 +8,12 @@
 //! { services.x.$0 }
 //! ```
 //!
-//! Text before the first header (if any) becomes `/module.nix`. Leading
-//! indentation common to all lines of a file is not removed: write
-//! fixtures flush left.
+//! A text without headers is one file, `/module.nix`; in a text with
+//! headers, the lines before the first are a description (the pattern
+//! fixtures' comment block). Leading indentation common to all lines of a
+//! file is not removed: write fixtures flush left. This is the one fixture
+//! parser: the ide's unit tests, its integration tests (`tests/common`) and
+//! the binary's package-listing test all read fixtures through it.
 
 use flakelens_db::Settings;
 use flakelens_syntax::TextSize;
@@ -31,6 +34,9 @@ impl Fixture {
     pub fn parse(text: &str) -> Fixture {
         let mut fixture = Fixture::default();
         let mut current: Option<(String, String)> = None;
+        let has_headers = text
+            .split_inclusive('\n')
+            .any(|line| line.starts_with("#- "));
         for line in text.split_inclusive('\n') {
             if let Some(path) = line.strip_prefix("#- ") {
                 if let Some(file) = current.take() {
@@ -42,7 +48,7 @@ impl Fixture {
             match &mut current {
                 Some((_, body)) => body.push_str(line),
                 None => {
-                    if line.trim().is_empty() {
+                    if has_headers || line.trim().is_empty() {
                         continue;
                     }
                     current = Some(("/module.nix".to_string(), line.to_string()));
@@ -77,6 +83,14 @@ impl Fixture {
     }
 }
 
+/// One text with a `$0` cursor: the text without it, and its offset.
+pub fn cursor(text: &str) -> (String, TextSize) {
+    let fixture = Fixture::parse(text);
+    let (_, offset) = fixture.cursor.expect("fixture has no $0 cursor");
+    let (_, body) = fixture.files.into_iter().next().expect("a file");
+    (body, offset)
+}
+
 /// Parses a fixture with a cursor: the host, the cursor's file and offset.
 pub fn with_cursor(text: &str) -> (AnalysisHost, String, TextSize) {
     let fixture = Fixture::parse(text);
@@ -101,6 +115,15 @@ mod tests {
         assert_eq!(
             fixture.cursor,
             Some(("/b/c.nix".to_string(), TextSize::from(6)))
+        );
+    }
+
+    #[test]
+    fn text_before_the_first_header_describes() {
+        let fixture = Fixture::parse("# what this shows\n#- /a.nix\n{ }\n");
+        assert_eq!(
+            fixture.files,
+            vec![("/a.nix".to_string(), "{ }\n".to_string())]
         );
     }
 

@@ -1,11 +1,12 @@
 //! Go to definition.
 
+use flakelens_analysis::Segment;
 use flakelens_db::Db;
 use flakelens_syntax::{TextRange, TextSize};
 use rowan::ast::AstNode;
 
 use crate::scope::{self, file_ctx, FileCtx, NavTarget};
-use crate::syntax_nav::{self, Binding, PathKind, Seg, Site};
+use crate::syntax_nav::{self, Binding, PathKind, Site};
 
 pub(crate) fn goto_definition(db: &dyn Db, path: &str, offset: TextSize) -> Vec<NavTarget> {
     let Some(cx) = file_ctx(db, path) else {
@@ -66,7 +67,7 @@ pub(crate) fn option_targets(
     db: &dyn Db,
     cx: &FileCtx,
     offset: TextSize,
-    option: &[Seg],
+    option: &[Segment],
 ) -> Vec<NavTarget> {
     let indexes = scope::indexes_at(db, cx.file, offset);
     let decls = scope::declarations(&indexes, option);
@@ -114,7 +115,7 @@ pub(crate) fn option_targets(
 fn namespace_site(
     db: &dyn Db,
     file: flakelens_db::SourceFile,
-    option: &[Seg],
+    option: &[Segment],
 ) -> Option<TextRange> {
     let root = flakelens_db::parse(db, file).syntax();
     let is_flake = flakelens_analysis::flake::flake_file(db) == Some(file);

@@ -10,7 +10,7 @@ use flakelens_db::Db;
 use flakelens_syntax::{TextRange, TextSize};
 
 use crate::scope::{self, file_ctx};
-use crate::syntax_nav::{self, Binding, PathKind, Seg, Site};
+use crate::syntax_nav::{self, Binding, PathKind, Site};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HoverResult {
@@ -60,7 +60,7 @@ fn option_hover(
     db: &dyn Db,
     file: flakelens_db::SourceFile,
     offset: TextSize,
-    option: &[Seg],
+    option: &[Segment],
     range: TextRange,
     kind: Option<PathKind>,
 ) -> Option<HoverResult> {
@@ -81,7 +81,7 @@ fn option_hover(
         let shown: Vec<String> = names.iter().take(12).map(|n| format!("`{n}`")).collect();
         let mut markdown = format!(
             "**{}** · namespace\n\n{count} option{} below: {}",
-            syntax_nav::display(option),
+            flakelens_analysis::display_path(option),
             if count == 1 { "" } else { "s" },
             shown.join(", ")
         );
@@ -161,7 +161,7 @@ fn host_values(db: &dyn Db, option: &[Segment]) -> Vec<String> {
                 &mut Vec::new(),
                 &mut Vec::new(),
                 &mut |names, entry, when| {
-                    if !scope::names_match(names, option) {
+                    if !scope::written_at(names, option) {
                         return;
                     }
                     let mut unknown = Vec::new();
@@ -212,12 +212,12 @@ fn describe(cond: &Cond) -> String {
 /// definition sits under (its own and its ancestors').
 fn conditional_definitions(
     entries: &[DefEntry],
-    path: &mut Vec<String>,
+    path: &mut Vec<Segment>,
     when: &mut Vec<Cond>,
-    f: &mut impl FnMut(&[String], &DefEntry, &[Cond]),
+    f: &mut impl FnMut(&[Segment], &DefEntry, &[Cond]),
 ) {
     for entry in entries {
-        path.push(entry.name.clone());
+        path.push(Segment::Name(entry.name.clone()));
         let before = when.len();
         when.extend(entry.value.when.iter().cloned());
         f(path, entry, when);

@@ -4,6 +4,7 @@
 //! `lib` function. Works on the cached syntax tree only (no reparse), so
 //! it stays fast on large files.
 
+use flakelens_analysis::Segment;
 use std::collections::HashSet;
 
 use flakelens_db::Db;
@@ -14,7 +15,7 @@ use rowan::ast::AstNode;
 use crate::completion::{CompletionItem, CompletionKind};
 use crate::hover::HoverResult;
 use crate::nix_docs::{self, FnDoc, BUILTINS, GLOBALS, LIB, LIB_NAMESPACES};
-use crate::syntax_nav::{attr_seg, resolve, Binding, Seg};
+use crate::syntax_nav::{attr_seg, resolve, Binding};
 
 /// What the cursor completes in Nix terms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -379,7 +380,7 @@ fn entry_names(scope: &impl HasEntry) -> Vec<String> {
     for entry in scope.entries() {
         match entry {
             ast::Entry::AttrpathValue(apv) => {
-                if let Some(Seg::Name(name)) = apv
+                if let Some(Segment::Name(name)) = apv
                     .attrpath()
                     .and_then(|p| p.attrs().next())
                     .map(|a| attr_seg(&a))
@@ -389,7 +390,7 @@ fn entry_names(scope: &impl HasEntry) -> Vec<String> {
             }
             ast::Entry::Inherit(inherit) => {
                 for attr in inherit.attrs() {
-                    if let Seg::Name(name) = attr_seg(&attr) {
+                    if let Segment::Name(name) = attr_seg(&attr) {
                         out.push(name);
                     }
                 }

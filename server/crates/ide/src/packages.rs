@@ -5,7 +5,8 @@
 
 use flakelens_analysis::packages::{file_packages, packages, Package, PackageSet};
 use flakelens_db::{paths, Db, SourceFile};
-use flakelens_syntax::ast::{self, HasEntry};
+use flakelens_syntax::ast;
+use flakelens_syntax::scope::{self, static_attr_name, Binding};
 use flakelens_syntax::{SyntaxKind, SyntaxNode, SyntaxToken, TextRange, TextSize};
 use rowan::ast::AstNode;
 
@@ -83,28 +84,16 @@ fn expr_segments(expr: &ast::Expr) -> Option<Vec<Option<String>>> {
                 return None;
             }
             let mut segments = expr_segments(&select.expr()?)?;
-            segments.extend(select.attrpath()?.attrs().map(|attr| attr_name(&attr)));
+            segments.extend(
+                select
+                    .attrpath()?
+                    .attrs()
+                    .map(|attr| static_attr_name(&attr)),
+            );
             Some(segments)
         }
         ast::Expr::Paren(paren) => expr_segments(&paren.expr()?),
         _ => None,
-    }
-}
-
-fn attr_name(attr: &ast::Attr) -> Option<String> {
-    match attr {
-        ast::Attr::Ident(ident) => Some(ident.ident_token()?.text().to_string()),
-        ast::Attr::Str(string) => {
-            let mut text = String::new();
-            for part in flakelens_syntax::string_parts(string)? {
-                match part {
-                    ast::InterpolPart::Literal(literal) => text.push_str(&literal),
-                    ast::InterpolPart::Interpolation(_) => return None,
-                }
-            }
-            Some(text)
-        }
-        ast::Attr::Dynamic(_) => None,
     }
 }
 
@@ -153,67 +142,6 @@ fn ident_token_at(root: &SyntaxNode, offset: TextSize) -> Option<SyntaxToken> {
     best
 }
 
-/// Whether `name` is bound by a `let`, a lambda parameter or a `rec` set
-/// around `node` (then `with pkgs;` does not apply to it).
-fn lexically_bound(node: &SyntaxNode, name: &str) -> bool {
-    for ancestor in node.ancestors() {
-        if let Some(let_in) = ast::LetIn::cast(ancestor.clone()) {
-            if binds(&let_in, name) {
-                return true;
-            }
-        } else if let Some(set) = ast::AttrSet::cast(ancestor.clone()) {
-            if crate::syntax_nav::is_rec(&set) && binds(&set, name) {
-                return true;
-            }
-        } else if let Some(lambda) = ast::Lambda::cast(ancestor.clone()) {
-            match lambda.param() {
-                Some(ast::Param::IdentParam(param))
-                    if param
-                        .ident()
-                        .and_then(|i| ident_name(i.syntax()))
-                        .as_deref()
-                        == Some(name) =>
-                {
-                    return true;
-                }
-                Some(ast::Param::IdentParam(_)) => {}
-                Some(ast::Param::Pattern(pattern)) => {
-                    let entry = pattern.pat_entries().any(|e| {
-                        e.ident().and_then(|i| ident_name(i.syntax())).as_deref() == Some(name)
-                    });
-                    let bind = pattern
-                        .pat_bind()
-                        .and_then(|b| b.ident())
-                        .and_then(|i| ident_name(i.syntax()))
-                        .as_deref()
-                        == Some(name);
-                    if entry || bind {
-                        return true;
-                    }
-                }
-                None => {}
-            }
-        }
-    }
-    false
-}
-
-fn binds(node: &impl HasEntry, name: &str) -> bool {
-    node.entries().any(|entry| match entry {
-        ast::Entry::AttrpathValue(binding) => {
-            binding
-                .attrpath()
-                .and_then(|path| path.attrs().next())
-                .and_then(|attr| attr_name(&attr))
-                .as_deref()
-                == Some(name)
-        }
-        ast::Entry::Inherit(inherit) => inherit
-            .attrs()
-            .any(|attr| attr_name(&attr).as_deref() == Some(name)),
-    })
-}
-
 /// The package reference at `offset` in a parsed file.
 pub fn reference_at(root: &SyntaxNode, offset: TextSize) -> Option<PackageRef> {
     let token = ident_token_at(root, offset)?;
@@ -227,7 +155,7 @@ pub fn reference_at(root: &SyntaxNode, offset: TextSize) -> Option<PackageRef> {
             let mut segments = expr_segments(&select.expr()?)?;
             for attr in attrpath.attrs() {
                 let done = attr.syntax() == &ident;
-                segments.push(attr_name(&attr));
+                segments.push(static_attr_name(&attr));
                 if done {
                     break;
                 }
@@ -251,29 +179,17 @@ pub fn reference_at(root: &SyntaxNode, offset: TextSize) -> Option<PackageRef> {
             })
         }
         _ => {
-            // A variable, maybe from `with pkgs;`.
-            let name = ident_name(&ident)?;
-            if matches!(
-                parent.kind(),
-                SyntaxKind::NODE_PAT_ENTRY
-                    | SyntaxKind::NODE_PAT_BIND
-                    | SyntaxKind::NODE_IDENT_PARAM
-            ) || lexically_bound(&ident, &name)
-            {
+            // A variable, maybe from `with pkgs;`: only when no `let`, `rec`
+            // set or parameter binds it (the one lexical resolver says).
+            let ident = ast::Ident::cast(ident)?;
+            let Binding::With { namespaces } = scope::resolve(&ident)? else {
                 return None;
-            }
-            for ancestor in ident.ancestors() {
-                let Some(with) = ast::With::cast(ancestor) else {
-                    continue;
-                };
-                // Only from the body, not from the namespace expression.
-                if !with
-                    .body()
-                    .is_some_and(|body| body.syntax().text_range().contains_range(range))
-                {
-                    continue;
-                }
-                let Some(mut segments) = with.namespace().as_ref().and_then(expr_segments) else {
+            };
+            let name = ident.syntax().text().to_string();
+            for namespace in namespaces {
+                let Some(mut segments) =
+                    ast::Expr::cast(namespace).as_ref().and_then(expr_segments)
+                else {
                     continue;
                 };
                 segments.push(Some(name.clone()));

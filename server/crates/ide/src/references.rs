@@ -2,14 +2,13 @@
 //! (`config.x`, `cfg.x`, `with cfg; x`, `inherit (cfg) x`), across the
 //! workspace; or the uses of a local variable.
 
-use flakelens_analysis::options::repo_options;
 use flakelens_analysis::{FileRange, Segment};
 use flakelens_db::{Db, SourceFile};
 use flakelens_syntax::{ast, SyntaxKind, SyntaxNode, TextRange, TextSize};
 use rowan::ast::AstNode;
 
 use crate::scope::{self, file_ctx};
-use crate::syntax_nav::{self, Binding, Seg, Site};
+use crate::syntax_nav::{self, Binding, Site};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ReferenceKind {
@@ -70,27 +69,27 @@ pub(crate) fn references_scoped(
         }
         _ => return Vec::new(),
     };
-    let indexes = scope::indexes_at(db, cx.file, offset);
-    let target = scope::option_path(&indexes, &option);
+    let scope = scope::OptionScope::at(db, cx.file, offset, &option);
     let only = this_file_only.then_some(cx.file);
-    option_references_in(db, &target, include_declaration, only)
+    option_references_in(db, &scope, include_declaration, only)
 }
 
 pub(crate) fn option_references(
     db: &dyn Db,
-    target: &[Segment],
+    scope: &scope::OptionScope,
     include_declaration: bool,
 ) -> Vec<Reference> {
-    option_references_in(db, target, include_declaration, None)
+    option_references_in(db, scope, include_declaration, None)
 }
 
 /// An option's references; in one file only when `only` is set.
 fn option_references_in(
     db: &dyn Db,
-    target: &[Segment],
+    scope: &scope::OptionScope,
     include_declaration: bool,
     only: Option<SourceFile>,
 ) -> Vec<Reference> {
+    let mut sites = scope::SiteScopes::default();
     let mut out: Vec<Reference> = Vec::new();
     // The first kind seen for a range wins. A set, not a scan of `out`:
     // an option of a big module can have thousands of references.
@@ -108,13 +107,10 @@ fn option_references_in(
         }
     };
     if include_declaration {
-        let names: Vec<String> = target.iter().map(|s| s.to_string()).collect();
-        let names: Vec<&str> = names.iter().map(String::as_str).collect();
-        if let (Some(node), _) = repo_options(db).root.find(&names) {
-            for decl in &node.decls {
-                if let Some(range) = decl.key.or(decl.decl) {
-                    push(range, ReferenceKind::Declaration, &mut out);
-                }
+        // The declarations go-to-definition lands on, no others.
+        for decl in &scope.decls {
+            if let Some(range) = decl.key.or(decl.decl) {
+                push(range, ReferenceKind::Declaration, &mut out);
             }
         }
     }
@@ -123,8 +119,8 @@ fn option_references_in(
             &summary.definitions,
             &mut Vec::new(),
             &mut |names, entry| {
-                if scope::names_match(names, target) {
-                    if let Some(key) = entry.key {
+                if let Some(key) = entry.key {
+                    if scope.holds(db, &mut sites, key.file, key.range.start(), names) {
                         push(key, ReferenceKind::Definition, &mut out);
                     }
                 }
@@ -136,7 +132,7 @@ fn option_references_in(
         None => db.workspace().files(db).values().copied().collect(),
     };
     for file in files {
-        for range in reads_in(db, file, target) {
+        for range in reads_in(db, file, scope, &mut sites) {
             push(FileRange { file, range }, ReferenceKind::Read, &mut out);
         }
     }
@@ -145,8 +141,13 @@ fn option_references_in(
 }
 
 /// Ranges in a file that read the option at `target`.
-fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange> {
-    let Some(Segment::Name(last)) = target.last() else {
+fn reads_in(
+    db: &dyn Db,
+    file: SourceFile,
+    scope: &scope::OptionScope,
+    sites: &mut scope::SiteScopes,
+) -> Vec<TextRange> {
+    let Some(Segment::Name(last)) = scope.target.last() else {
         return Vec::new();
     };
     let text = file.text(db);
@@ -167,7 +168,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
                 let segs = syntax_nav::attrpath_segs(&attrpath);
                 if !segs
                     .iter()
-                    .any(|(seg, _)| matches!(seg, Seg::Name(n) if n == last))
+                    .any(|(seg, _)| matches!(seg, Segment::Name(n) if n == last))
                 {
                     continue;
                 }
@@ -179,7 +180,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
                 };
                 for (seg, range) in segs {
                     path.push(seg);
-                    if scope::segs_match(&path, target) {
+                    if scope.holds(db, sites, file, range.start(), &path) {
                         out.push(range);
                     }
                 }
@@ -195,7 +196,8 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
                     continue;
                 }
                 let site = ident_read(&node);
-                if site.is_some_and(|path| scope::segs_match(&path, target)) {
+                let range = node.text_range();
+                if site.is_some_and(|path| scope.holds(db, sites, file, range.start(), &path)) {
                     out.push(node.text_range());
                 }
             }
@@ -206,7 +208,7 @@ fn reads_in(db: &dyn Db, file: SourceFile, target: &[Segment]) -> Vec<TextRange>
 }
 
 /// The config path an identifier reads (`with cfg; port`, `inherit (cfg) port`).
-fn ident_read(node: &SyntaxNode) -> Option<Vec<Seg>> {
+fn ident_read(node: &SyntaxNode) -> Option<Vec<Segment>> {
     let ident = ast::Ident::cast(node.clone())?;
     let name = node.text().to_string();
     let parent = node.parent()?;
@@ -214,13 +216,13 @@ fn ident_read(node: &SyntaxNode) -> Option<Vec<Seg>> {
         let inherit = ast::Inherit::cast(parent)?;
         let from = inherit.from()?.expr()?;
         let mut path = syntax_nav::config_path(from.syntax())?;
-        path.push(Seg::Name(name));
+        path.push(Segment::Name(name));
         return Some(path);
     }
     match syntax_nav::resolve(&ident)? {
         Binding::With { namespaces } => namespaces.iter().find_map(|namespace| {
             let mut path = syntax_nav::config_path(namespace)?;
-            path.push(Seg::Name(name.clone()));
+            path.push(Segment::Name(name.clone()));
             Some(path)
         }),
         _ => None,
@@ -273,6 +275,9 @@ fn local_references(
 #[cfg(test)]
 mod tests {
     use expect_test::{expect, Expect};
+    use flakelens_syntax::TextRange;
+
+    use super::ReferenceKind;
 
     use crate::fixture;
 
@@ -370,6 +375,12 @@ let cfg = config.services.poglets; in
     }
 
     #[test]
+    fn option_references_agree_with_definition() {
+        assert_agrees_with_definition(&FIXTURE.replace("{ port = 8420; }", "{ po$0rt = 8420; }"));
+        assert_agrees_with_definition(&FIXTURE.replace("a.b = cfg.port", "a.b = cfg.po$0rt"));
+    }
+
+    #[test]
     fn local_variable_references() {
         check(
             &FIXTURE.replace("mkIf cfg.enable", "mkIf c$0fg.enable"),
@@ -392,5 +403,121 @@ let cfg = config.services.poglets; in
                 Declaration /a.nix:2 "a"
                 Read /a.nix:2 "a""#]],
         );
+    }
+
+    #[test]
+    fn quoted_option_name_keeps_its_declaration() {
+        // A name that needs quotes: the declaration was once looked up by
+        // its displayed (quoted) form and never found.
+        check(
+            "#- /a.nix\n{ lib, ... }: {\n  options.\"a.b\".port = lib.mkOption { };\n  config.\"a.b\".po$0rt = 1;\n}\n",
+            true,
+            expect![[r#"
+                Declaration /a.nix:2 "port"
+                Definition /a.nix:3 "port""#]],
+        );
+    }
+
+    /// Every definition or read `references` lists goes to (one of) the
+    /// declarations it lists: one scope rule for both features.
+    fn assert_agrees_with_definition(text: &str) {
+        let (host, path, offset) = fixture::with_cursor(text);
+        let analysis = host.analysis();
+        let refs = analysis.references(&path, offset, true).unwrap();
+        let declared: Vec<(String, TextRange)> = refs
+            .iter()
+            .filter(|r| r.kind == ReferenceKind::Declaration)
+            .map(|r| (r.path.clone(), r.range))
+            .collect();
+        for r in refs.iter().filter(|r| r.kind != ReferenceKind::Declaration) {
+            let targets = analysis.goto_definition(&r.path, r.range.start()).unwrap();
+            let lands: Vec<(String, TextRange)> = targets
+                .into_iter()
+                .map(|t| (t.path, t.focus_range))
+                .collect();
+            assert!(
+                lands.iter().any(|t| declared.contains(t))
+                    || (declared.is_empty() && lands.is_empty()),
+                "{r:?} goes to {lands:?}, references declare {declared:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn shadowed_name_references_and_definition_agree() {
+        let text =
+            "#- /a.nix\nlet x = 1; in {\n  a = x;\n  b = let x = 2; in x$0 + x;\n  c = x;\n}\n";
+        check(
+            text,
+            true,
+            expect![[r#"
+                Declaration /a.nix:3 "x"
+                Read /a.nix:3 "x"
+                Read /a.nix:3 "x""#]],
+        );
+        assert_agrees_with_definition(text);
+        let outer = text
+            .replace("x$0 + x", "x + x")
+            .replace("c = x;", "c = x$0;");
+        check(
+            &outer,
+            true,
+            expect![[r#"
+                Declaration /a.nix:1 "x"
+                Read /a.nix:2 "x"
+                Read /a.nix:4 "x""#]],
+        );
+        assert_agrees_with_definition(&outer);
+    }
+
+    /// A NixOS host and a home configuration; the home-manager module
+    /// declares `programs.tool.enable`, which NixOS also has upstream.
+    const CLASSES: &str = r#"
+#- /flake.nix
+{
+  outputs = { nixpkgs, home-manager, ... }: {
+    nixosConfigurations.tower = nixpkgs.lib.nixosSystem {
+      modules = [ ./tower.nix ];
+    };
+    homeConfigurations.alice = home-manager.lib.homeManagerConfiguration {
+      modules = [ ./alice.nix ./tool.nix ];
+    };
+  };
+}
+#- /tower.nix
+{ ... }: { programs.tool.enable = true; }
+#- /alice.nix
+{ ... }: { programs.tool.enable = true; }
+#- /tool.nix
+{ lib, ... }: { options.programs.tool.enable = lib.mkEnableOption "the tool"; }
+"#;
+
+    #[test]
+    fn module_classes_stay_apart_in_references() {
+        // From the home-manager declaration: the home definition only.
+        let home = CLASSES.replace(
+            "options.programs.tool.enable",
+            "options.programs.tool.ena$0ble",
+        );
+        check(
+            &home,
+            true,
+            expect![[r#"
+                Definition /alice.nix:1 "enable"
+                Declaration /tool.nix:1 "enable""#]],
+        );
+        assert_agrees_with_definition(&home);
+        // From the NixOS host's own (upstream, undeclared here) option: the
+        // NixOS side only, never the home-manager module's.
+        let nixos = CLASSES.replace(
+            "#- /tower.nix\n{ ... }: { programs.tool.enable",
+            "#- /tower.nix\n{ ... }: { programs.tool.ena$0ble",
+        );
+        check(
+            &nixos,
+            true,
+            expect![[r#"Definition /tower.nix:1 "enable""#]],
+        );
+        assert_agrees_with_definition(&nixos);
     }
 }

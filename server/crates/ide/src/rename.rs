@@ -12,7 +12,7 @@ use rowan::ast::AstNode;
 
 use crate::references::{self, ReferenceKind};
 use crate::scope::{self, file_ctx};
-use crate::syntax_nav::{self, Seg, Site};
+use crate::syntax_nav::{self, Site};
 
 /// One text replacement of a rename.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,16 +84,16 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
         } if !option.is_empty() => option,
         _ => return Err(not_option()),
     };
-    let indexes = scope::indexes_at(db, cx.file, offset);
-    let target = scope::option_path(&indexes, &option);
+    let scope = scope::OptionScope::at(db, cx.file, offset, &option);
+    let target = scope.target.clone();
     let Some(Segment::Name(name)) = target.last().cloned() else {
         return Err(not_option());
     };
-    let refs = references::option_references(db, &target, true);
+    let refs = references::option_references(db, &scope, true);
     if !refs.iter().any(|r| r.kind == ReferenceKind::Declaration) {
         return Err(format!(
             "`{}` is not declared in this repo (an upstream option keeps its name)",
-            display(&target)
+            flakelens_analysis::display_path(&target)
         ));
     }
     let mut cursor = None;
@@ -115,7 +115,7 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
         if written != name {
             return Err(format!(
                 "cannot rename `{}`: it is written `{written}` at {} (rename that one by hand first)",
-                display(&target),
+                flakelens_analysis::display_path(&target),
                 place()
             ));
         }
@@ -127,7 +127,7 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
         if in_inherit {
             return Err(format!(
                 "cannot rename `{}`: `inherit` at {} would also rename a local name",
-                display(&target),
+                flakelens_analysis::display_path(&target),
                 place()
             ));
         }
@@ -139,7 +139,7 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
     if let Some(place) = dynamic_read(db, &target) {
         return Err(format!(
             "cannot rename `{}`: it may be read by name at {place} (`${{…}}`)",
-            display(&target)
+            flakelens_analysis::display_path(&target)
         ));
     }
     let cursor = cursor.ok_or_else(not_option)?;
@@ -153,14 +153,6 @@ fn plan(db: &dyn Db, path: &str, offset: TextSize) -> Result<Plan, String> {
 /// The 1-based line of an offset.
 fn line_of(text: &str, offset: TextSize) -> usize {
     text[..usize::from(offset)].matches('\n').count() + 1
-}
-
-fn display(target: &[Segment]) -> String {
-    target
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>()
-        .join(".")
 }
 
 /// A read `cfg.${…}` of the option's parent, which could name the option.
@@ -185,7 +177,7 @@ fn dynamic_read(db: &dyn Db, target: &[Segment]) -> Option<String> {
                 continue;
             };
             for (seg, range) in syntax_nav::attrpath_segs(&attrpath) {
-                if seg == Seg::Dynamic && scope::segs_match(&path, parent) {
+                if seg == Segment::AnyName && scope::written_at(&path, parent) {
                     let line = line_of(file.text(db), range.start());
                     return Some(format!(
                         "{}:{line}",

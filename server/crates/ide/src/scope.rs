@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use flakelens_analysis::hosts::{host_closure, hosts, module_summary, module_summary_in, HostKey};
+use flakelens_analysis::hosts::{
+    host_closure, hosts, module_summary, module_summary_in, HostKey, HostKind,
+};
 use flakelens_analysis::module::{Declaration, DefEntry, DefKind, ModuleRef, ModuleSummary};
 use flakelens_analysis::options::{host_options, module_files, repo_options, OptionIndex, Trie};
-use flakelens_analysis::{FileRange, Segment};
+use flakelens_analysis::{FileRange, OptionPath, Segment};
 use flakelens_db::{paths, Db, SourceFile};
 use flakelens_syntax::{SyntaxNode, TextRange, TextSize};
-
-use crate::syntax_nav::{lookup_names, Seg};
 
 /// A place to navigate to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -108,12 +108,12 @@ pub(crate) fn indexes_at(db: &dyn Db, file: SourceFile, offset: TextSize) -> Vec
         .collect()
 }
 
-pub(crate) fn find<'a>(index: &'a OptionIndex, path: &[Seg]) -> Option<&'a Trie> {
-    index.root.find(&lookup_names(path)).0
+pub(crate) fn find<'a>(index: &'a OptionIndex, path: &[Segment]) -> Option<&'a Trie> {
+    index.root.find(path).0
 }
 
 /// Declarations at a path (deduplicated), across indexes.
-pub(crate) fn declarations(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<Declaration> {
+pub(crate) fn declarations(indexes: &[Arc<OptionIndex>], path: &[Segment]) -> Vec<Declaration> {
     let mut out: Vec<Declaration> = Vec::new();
     for index in indexes {
         if let Some(node) = find(index, path) {
@@ -128,7 +128,10 @@ pub(crate) fn declarations(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<De
 }
 
 /// Every declaration below a namespace node (for a namespace's targets).
-pub(crate) fn declarations_below(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<Declaration> {
+pub(crate) fn declarations_below(
+    indexes: &[Arc<OptionIndex>],
+    path: &[Segment],
+) -> Vec<Declaration> {
     let mut out: Vec<Declaration> = Vec::new();
     for index in indexes {
         if let Some(node) = find(index, path) {
@@ -144,44 +147,125 @@ pub(crate) fn declarations_below(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> 
     out
 }
 
-/// The option path a site path stands for: the declared path (with its
-/// wildcards) when there is a declaration, else the path as written.
-pub(crate) fn option_path(indexes: &[Arc<OptionIndex>], path: &[Seg]) -> Vec<Segment> {
-    if let Some(decl) = declarations(indexes, path).first() {
-        return decl.path.clone();
+/// The one scope rule of the option features: a path written at a position
+/// means the declarations visible there ([`indexes_at`]). Go-to-definition
+/// lands on them; references and rename count a site as the same option
+/// only when its own path means one of those declarations too, so the two
+/// features never disagree (an undeclared site of a partial closure is no
+/// reference, as it has no definition), and a home-manager or nix-darwin
+/// module's option of the same name is never a NixOS option's. A path
+/// nothing declares (a namespace, an upstream option without data) is the
+/// same at two positions whose module classes may meet.
+pub(crate) struct OptionScope {
+    /// The declared path (with its wildcards), else the path as written.
+    pub target: OptionPath,
+    /// The declarations the path means where it was asked about.
+    pub decls: Vec<Declaration>,
+    classes: Option<Vec<HostKind>>,
+}
+
+impl OptionScope {
+    pub(crate) fn at(db: &dyn Db, file: SourceFile, offset: TextSize, written: &[Segment]) -> Self {
+        let indexes = indexes_at(db, file, offset);
+        let decls = declarations(&indexes, written);
+        let target = decls
+            .first()
+            .map_or_else(|| written.to_vec(), |decl| decl.path.clone());
+        OptionScope {
+            target,
+            decls,
+            classes: classes_at(db, file, offset),
+        }
     }
-    path.iter()
-        .map(|seg| match seg {
-            Seg::Name(name) => Segment::Name(name.clone()),
-            Seg::Dynamic => Segment::AnyName,
-            Seg::Index => Segment::AnyIndex,
-        })
-        .collect()
-}
 
-/// Whether a definition path (names, `*` for list elements) is at an
-/// option path.
-pub(crate) fn names_match(names: &[String], target: &[Segment]) -> bool {
-    names.len() == target.len()
-        && names
+    /// Whether `written` at a position means this option: the path is at
+    /// the target and, under the rule above, in the same scope.
+    pub(crate) fn holds(
+        &self,
+        db: &dyn Db,
+        sites: &mut SiteScopes,
+        file: SourceFile,
+        offset: TextSize,
+        written: &[Segment],
+    ) -> bool {
+        if !written_at(written, &self.target) {
+            return false;
+        }
+        let (indexes, classes) = sites.at(db, file, offset);
+        let decls = declarations(indexes, written);
+        if self.decls.is_empty() {
+            return decls.is_empty()
+                && match (&self.classes, classes) {
+                    (Some(ours), Some(theirs)) => ours.iter().any(|c| theirs.contains(c)),
+                    _ => true,
+                };
+        }
+        decls
             .iter()
-            .zip(target)
-            .all(|(name, segment)| match segment {
-                Segment::Name(want) => want == name,
-                Segment::AnyName => name != "*",
-                Segment::AnyIndex => name == "*",
-            })
+            .any(|decl| self.decls.iter().any(|ours| same_declaration(ours, decl)))
+    }
 }
 
-pub(crate) fn segs_match(segs: &[Seg], target: &[Segment]) -> bool {
-    segs.len() == target.len()
-        && segs
+/// One declaration seen through two indexes (hosts evaluate a module with
+/// their own arguments, so types and defaults may differ; the place and,
+/// upstream, the tree do not).
+fn same_declaration(a: &Declaration, b: &Declaration) -> bool {
+    a.path == b.path && a.key == b.key && a.decl == b.decl && a.meta.upstream == b.meta.upstream
+}
+
+/// The module classes of a position: its hosts' kinds, else the classes of
+/// the nested evaluations that use the file; `None` when unknown.
+fn classes_at(db: &dyn Db, file: SourceFile, offset: TextSize) -> Option<Vec<HostKind>> {
+    let keys = hosts_at(db, file, offset);
+    if keys.is_empty() {
+        return flakelens_analysis::options::file_classes(db)
+            .get(&file)
+            .cloned();
+    }
+    let mut kinds: Vec<HostKind> = keys.iter().map(|key| *key.kind(db)).collect();
+    kinds.sort();
+    kinds.dedup();
+    Some(kinds)
+}
+
+/// [`indexes_at`] and [`classes_at`] of many sites, once a file (per
+/// position only in `flake.nix`, whose inline modules belong to hosts).
+#[derive(Default)]
+pub(crate) struct SiteScopes {
+    by_file: std::collections::HashMap<SourceFile, SiteScope>,
+    last: Option<SiteScope>,
+}
+
+type SiteScope = (Vec<Arc<OptionIndex>>, Option<Vec<HostKind>>);
+
+impl SiteScopes {
+    fn at(
+        &mut self,
+        db: &dyn Db,
+        file: SourceFile,
+        offset: TextSize,
+    ) -> (&[Arc<OptionIndex>], &Option<Vec<HostKind>>) {
+        let compute = || (indexes_at(db, file, offset), classes_at(db, file, offset));
+        let scope = if flakelens_analysis::flake::flake_file(db) == Some(file) {
+            self.last.insert(compute())
+        } else {
+            self.by_file.entry(file).or_insert_with(compute)
+        };
+        (&scope.0, &scope.1)
+    }
+}
+
+/// Whether a path as written (a definition's, a read's) is at an option
+/// path: a name or `${…}` is at `<name>`, a list element at `*`.
+pub(crate) fn written_at(written: &[Segment], target: &[Segment]) -> bool {
+    written.len() == target.len()
+        && written
             .iter()
             .zip(target)
             .all(|(seg, segment)| match (seg, segment) {
-                (Seg::Name(name), Segment::Name(want)) => name == want,
-                (Seg::Name(_) | Seg::Dynamic, Segment::AnyName) => true,
-                (Seg::Index, Segment::AnyIndex) => true,
+                (Segment::Name(name), Segment::Name(want)) => name == want,
+                (Segment::Name(_) | Segment::AnyName, Segment::AnyName) => true,
+                (Segment::AnyIndex, Segment::AnyIndex) => true,
                 _ => false,
             })
 }
@@ -190,22 +274,22 @@ pub(crate) fn segs_match(segs: &[Seg], target: &[Segment]) -> bool {
 /// summary, nested ones included.
 pub(crate) fn walk_definitions(
     entries: &[DefEntry],
-    path: &mut Vec<String>,
-    f: &mut impl FnMut(&[String], &DefEntry),
+    path: &mut OptionPath,
+    f: &mut impl FnMut(&[Segment], &DefEntry),
 ) {
     for entry in entries {
-        path.push(entry.name.clone());
+        path.push(Segment::Name(entry.name.clone()));
         f(path, entry);
         walk_value(&entry.value.kind, path, f);
         path.pop();
     }
 }
 
-fn walk_value(kind: &DefKind, path: &mut Vec<String>, f: &mut impl FnMut(&[String], &DefEntry)) {
+fn walk_value(kind: &DefKind, path: &mut OptionPath, f: &mut impl FnMut(&[Segment], &DefEntry)) {
     match kind {
         DefKind::Attrs { entries, .. } => walk_definitions(entries, path, f),
         DefKind::List(items) => {
-            path.push("*".into());
+            path.push(Segment::AnyIndex);
             for item in items {
                 walk_value(&item.kind, path, f);
             }

@@ -12,7 +12,9 @@ use flakelens_syntax::{ast, SyntaxKind, TextRange};
 use rowan::ast::AstNode;
 
 use crate::scope;
-use crate::syntax_nav::{self, Seg};
+use flakelens_analysis::Segment;
+
+use crate::syntax_nav;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TokenKind {
@@ -75,8 +77,7 @@ pub(crate) fn semantic_tokens(db: &dyn Db, path: &str) -> Vec<SemanticToken> {
                 let Some(key) = entry.key.filter(|key| key.file == file) else {
                     return;
                 };
-                let segs: Vec<Seg> = names.iter().map(|name| seg_of(name)).collect();
-                if let Some(kind) = classify(&indexes, &segs) {
+                if let Some(kind) = classify(&indexes, names) {
                     push(key.range, kind, false);
                 }
             },
@@ -102,7 +103,7 @@ pub(crate) fn semantic_tokens(db: &dyn Db, path: &str) -> Vec<SemanticToken> {
         };
         let segs = syntax_nav::attrpath_segs(&attrpath);
         if is_pkgs(expr.syntax()) {
-            if let Some((Seg::Name(name), range)) = segs.first() {
+            if let Some((Segment::Name(name), range)) = segs.first() {
                 if packages.iter().any(|package| package == name) {
                     push(*range, TokenKind::Package, false);
                 }
@@ -123,13 +124,6 @@ pub(crate) fn semantic_tokens(db: &dyn Db, path: &str) -> Vec<SemanticToken> {
     out.into_values().collect()
 }
 
-fn seg_of(name: &str) -> Seg {
-    match name {
-        "*" => Seg::Index,
-        name => Seg::Name(name.to_string()),
-    }
-}
-
 /// `pkgs` itself (a name), not `pkgs.lib` or a select ending in `pkgs`.
 fn is_pkgs(expr: &flakelens_syntax::SyntaxNode) -> bool {
     expr.kind() == SyntaxKind::NODE_IDENT && expr.text() == "pkgs"
@@ -137,7 +131,7 @@ fn is_pkgs(expr: &flakelens_syntax::SyntaxNode) -> bool {
 
 /// Option, upstream option or namespace, as every index agrees; `None`
 /// when the path is not known (or the indexes disagree).
-fn classify(indexes: &[std::sync::Arc<OptionIndex>], path: &[Seg]) -> Option<TokenKind> {
+fn classify(indexes: &[std::sync::Arc<OptionIndex>], path: &[Segment]) -> Option<TokenKind> {
     let mut kinds = indexes.iter().map(|index| {
         let node = scope::find(index, path)?;
         match node.declaration() {

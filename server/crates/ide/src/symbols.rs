@@ -216,7 +216,7 @@ impl Walk<'_> {
         Some(DocumentSymbol {
             name: attrpath.syntax().text().to_string(),
             detail: option
-                .map(|(_, path)| syntax_nav::display(&path))
+                .map(|(_, path)| flakelens_analysis::display_path(&path))
                 .filter(|p| !p.is_empty()),
             kind,
             full_range: apv.syntax().text_range(),

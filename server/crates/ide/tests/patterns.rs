@@ -9,12 +9,39 @@
 //!
 //! The test asserts that the diagnostics flakelens reports are exactly the
 //! annotated ones (same file, range, severity and code) — so fixtures
-//! without annotations assert that nothing is reported.
+//! without annotations assert that nothing is reported. Their message texts
+//! are an expect-test snapshot beside the fixtures,
+//! `tests/data/pattern-messages/<fixture>.txt` (reviewed like code; run with
+//! `UPDATE_EXPECT=1` to rewrite it); a fixture that reports nothing has none.
 
 mod common;
 
 use common::{expected_diagnostics, load_fixture, Expected};
 use flakelens_ide::Severity;
+
+/// Each diagnostic as `path:line:column severity[code] message`.
+fn render_messages(files: &[(String, String)], actual: &[(Expected, String)]) -> String {
+    let mut lines: Vec<(String, u32, String)> = actual
+        .iter()
+        .map(|(got, message)| {
+            let text = files
+                .iter()
+                .find(|(path, _)| *path == got.path)
+                .map_or("", |(_, text)| text.as_str());
+            let before = &text[..(got.start as usize).min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+            let rendered = format!(
+                "{}:{line}:{column} {}[{}] {message}",
+                got.path, got.severity, got.code
+            );
+            (got.path.clone(), got.start, rendered)
+        })
+        .collect();
+    lines.sort();
+    lines.dedup();
+    lines.into_iter().map(|(_, _, line)| line + "\n").collect()
+}
 
 fn actual_diagnostics(host: &flakelens_ide::AnalysisHost) -> Vec<(Expected, String)> {
     let analysis = host.analysis();
@@ -52,7 +79,10 @@ fn check_fixture(name: &str) {
     let text = std::fs::read_to_string(&path).expect("readable fixture");
     let files = common::parse_fixture(&text);
     let expected = expected_diagnostics(&files);
-    let host = common::on_big_stack(move || load_fixture(&files));
+    let host = common::on_big_stack({
+        let files = files.clone();
+        move || load_fixture(&files)
+    });
     let actual = common::on_big_stack({
         let host = std::sync::Arc::new(std::sync::Mutex::new(host));
         move || actual_diagnostics(&host.lock().unwrap())
@@ -74,6 +104,19 @@ fn check_fixture(name: &str) {
         failures.len(),
         failures.join("\n")
     );
+    let snapshot = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../tests/data/pattern-messages")
+        .join(name.replace(".nixfixture", ".txt"));
+    let messages = render_messages(&files, &actual);
+    if messages.is_empty() {
+        assert!(
+            !snapshot.exists(),
+            "{name} reports nothing: remove {}",
+            snapshot.display()
+        );
+    } else {
+        expect_test::expect_file![snapshot].assert_eq(&messages);
+    }
 }
 
 /// The generated tests cover every fixture in the directory (build.rs

@@ -5,6 +5,7 @@
 //! Everything here is pure: no IO, no salsa, no LSP types.
 
 mod line_index;
+pub mod scope;
 
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
 pub use rnix::{ast, NixLanguage, SyntaxKind, SyntaxNode, SyntaxToken};

@@ -28,7 +28,12 @@ pub(crate) struct Note {
 }
 
 impl Explainer {
-    pub(crate) fn checked(&mut self, cx_host: &str, range: Option<FileRange>, path: &[String]) {
+    pub(crate) fn checked(
+        &mut self,
+        cx_host: &str,
+        range: Option<FileRange>,
+        path: &[crate::Segment],
+    ) {
         self.push(cx_host, range, path, None);
     }
 
@@ -36,7 +41,7 @@ impl Explainer {
         &mut self,
         cx_host: &str,
         range: Option<FileRange>,
-        path: &[String],
+        path: &[crate::Segment],
         reason: String,
     ) {
         self.push(cx_host, range, path, Some(reason));
@@ -46,13 +51,13 @@ impl Explainer {
         &mut self,
         host: &str,
         range: Option<FileRange>,
-        path: &[String],
+        path: &[crate::Segment],
         silent: Option<String>,
     ) {
         if let Some(range) = range {
             self.notes.push(Note {
                 range,
-                path: path.join("."),
+                path: crate::display_path(path),
                 host: host.to_string(),
                 silent,
             });
@@ -247,8 +252,11 @@ fn upstream_state(db: &dyn Db, tree: UpstreamKind) -> String {
 }
 
 /// Why a definition the repo does not own was not reported as unknown.
-pub(crate) fn not_owned_reason(cx: &HostContext, names: &[&str]) -> String {
-    let first = names[0];
+pub(crate) fn not_owned_reason(cx: &HostContext, names: &[crate::Segment]) -> String {
+    let Some(crate::Segment::Name(first)) = names.first() else {
+        return "a list element or computed name is not a namespace".to_string();
+    };
+    let first = first.as_str();
     if names.len() == 1 {
         return format!("`{first}` is a top-level name; only paths below a namespace are checked");
     }

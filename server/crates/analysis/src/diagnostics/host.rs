@@ -1,20 +1,20 @@
-//! Diagnostics of one host: type mismatches, unknown and not-imported
-//! options, missing imports and duplicate declarations, checked over the
-//! host's module closure.
+//! The walk of one host's diagnostics: its module closure's definitions
+//! against the options it sees, and the evaluations nested in it. Each
+//! check is its code's own file (`type_mismatch`, `unknown_option`,
+//! `upstream_options`, `missing_import`, `duplicate_declaration`); this
+//! file owns the context they share, the order they run in and the notes
+//! of `check --explain`.
 
 use std::sync::Arc;
 
 use flakelens_db::{paths, Db, SourceFile};
 
 use super::explain::{not_owned_reason, Explainer};
-use super::{codes, Diagnostic, Fix, Severity};
-use crate::display_path;
+use super::Diagnostic;
 use crate::hosts::{host, host_closure, Closure, HostKey};
-use crate::known::externals::may_declare_top_level;
-use crate::known::upstream::any_upstream_declares;
-use crate::module::types::check_value;
 use crate::module::{Cond, DefEntry, DefKind, ModuleRef, ModuleSummary, NestedKind};
 use crate::options::{host_options, repo_options_for, OptionIndex, Trie};
+use crate::{OptionPath, Segment};
 
 pub(crate) struct HostContext<'a> {
     pub(crate) db: &'a dyn Db,
@@ -193,33 +193,13 @@ pub(crate) fn check_closure(
     };
     for summary in summaries {
         check_definitions(&mut cx, &summary.definitions);
-        missing_imports(&mut cx, summary);
+        super::missing_import::missing_imports(&mut cx, summary);
     }
-    duplicate_declarations(&mut cx);
+    super::duplicate_declaration::duplicate_declarations(&mut cx);
     if let (Some(target), Some(notes)) = (explain, cx.explain.take()) {
         target.notes.extend(notes.notes);
     }
     out.extend(cx.out);
-}
-
-pub(crate) fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
-    for import in &summary.imports {
-        match import {
-            ModuleRef::Missing {
-                path,
-                site: Some(site),
-            } => cx.out.push(Diagnostic {
-                range: *site,
-                severity: Severity::Error,
-                code: codes::MISSING_IMPORT,
-                message: format!("imported path {} does not exist", display_file(cx.db, path)),
-                related: Vec::new(),
-                fixes: Vec::new(),
-            }),
-            ModuleRef::Inline { summary, .. } => missing_imports(cx, summary),
-            _ => {}
-        }
-    }
 }
 
 pub(crate) fn display_file(db: &dyn Db, path: &str) -> String {
@@ -238,10 +218,10 @@ pub(crate) fn walk(
     node: Option<&Trie>,
     open: bool,
     entries: &[DefEntry],
-    path: &mut Vec<String>,
+    path: &mut OptionPath,
 ) {
     for entry in entries {
-        path.push(entry.name.clone());
+        path.push(Segment::Name(entry.name.clone()));
         let conditions = entry.value.when.len();
         cx.when.extend(entry.value.when.iter().cloned());
         walk_entry(cx, node, open, entry, path);
@@ -255,7 +235,7 @@ fn walk_entry(
     node: Option<&Trie>,
     open: bool,
     entry: &DefEntry,
-    path: &mut Vec<String>,
+    path: &mut OptionPath,
 ) {
     {
         let child = node.and_then(|node| node.child(&entry.name));
@@ -265,19 +245,11 @@ fn walk_entry(
                 // An alias checks against its target's declaration.
                 let target = child.declaration().and_then(|decl| {
                     let alias = decl.alias_of.as_ref()?;
-                    let names: Vec<&str> = alias
-                        .iter()
-                        .map(|segment| match segment {
-                            crate::Segment::Name(name) => name.as_str(),
-                            crate::Segment::AnyName => "<name>",
-                            crate::Segment::AnyIndex => "*",
-                        })
-                        .collect();
-                    cx.index.root.find(&names).0?.declaration().cloned()
+                    cx.index.root.find(alias).0?.declaration().cloned()
                 });
                 if let Some(decl) = child.declaration() {
                     if !unsure_tree(cx, decl) {
-                        upstream_use(cx, entry, path, decl);
+                        super::upstream_options::upstream_use(cx, entry, path, decl);
                     }
                 }
                 let declaration = target
@@ -287,38 +259,7 @@ fn walk_entry(
                     note_value(cx, entry, path, decl);
                 }
                 if let Some(decl) = declaration.as_ref() {
-                    if let Some(mismatch) = check_value(&entry.value, &decl.ty) {
-                        if let Some(range) = mismatch.range {
-                            let inner = mismatch
-                                .inner
-                                .map(|inner| format!(" ({inner})"))
-                                .unwrap_or_default();
-                            let related = decl
-                                .key
-                                .or(decl.decl)
-                                .map(|decl_range| {
-                                    vec![(decl_range, "option declared here".to_string())]
-                                })
-                                .unwrap_or_default();
-                            let diagnostic = Diagnostic {
-                                range,
-                                severity: Severity::Error,
-                                code: codes::TYPE_MISMATCH,
-                                message: format!(
-                                    "{}: expected {}, found {}{inner}",
-                                    path.join("."),
-                                    mismatch.expected,
-                                    mismatch.found
-                                ),
-                                related,
-                                fixes: Vec::new(),
-                            };
-                            cx.out.push(match super::inactive::inactive_reason(cx) {
-                                Some(reason) => super::inactive::inactive(diagnostic, &reason),
-                                None => diagnostic,
-                            });
-                        }
-                    }
+                    super::type_mismatch::check_type(cx, entry, path, decl);
                 }
                 if let DefKind::Attrs { entries, .. } = &entry.value.kind {
                     // Into namespaces and submodules; not into plain
@@ -327,10 +268,10 @@ fn walk_entry(
                         walk(cx, Some(child), open, entries, path);
                     }
                 } else if let DefKind::List(items) = &entry.value.kind {
-                    if let Some(element) = child.children.get(&crate::Segment::AnyIndex) {
+                    if let Some(element) = child.children.get(&Segment::AnyIndex) {
                         for item in items {
                             if let DefKind::Attrs { entries, .. } = &item.kind {
-                                path.push("*".into());
+                                path.push(Segment::AnyIndex);
                                 walk(cx, Some(element), open || element.open, entries, path);
                                 path.pop();
                             }
@@ -348,10 +289,9 @@ fn walk_entry(
                             .to_string();
                         silent(cx, entry, path, reason);
                     }
-                } else if !missing_option(cx, entry, path) {
+                } else if !super::unknown_option::missing_option(cx, entry, path) {
                     if !matches!(entry.value.kind, DefKind::Attrs { .. }) && cx.explain.is_some() {
-                        let names: Vec<&str> = path.iter().map(String::as_str).collect();
-                        let reason = not_owned_reason(cx, &names);
+                        let reason = not_owned_reason(cx, path);
                         silent(cx, entry, path, reason);
                     }
                     // Not owned by the repo here; deeper paths may be.
@@ -369,7 +309,7 @@ fn walk_entry(
 fn note_value(
     cx: &mut HostContext,
     entry: &DefEntry,
-    path: &[String],
+    path: &[Segment],
     decl: &crate::module::Declaration,
 ) {
     let range = entry.path_range.or(entry.key);
@@ -399,7 +339,7 @@ fn from_unsure_tree(
     cx: &mut HostContext,
     decl: &crate::module::Declaration,
     entry: &DefEntry,
-    path: &[String],
+    path: &[Segment],
 ) -> bool {
     let unsure = unsure_tree(cx, decl);
     if unsure && cx.explain.is_some() {
@@ -411,365 +351,10 @@ fn from_unsure_tree(
     unsure
 }
 
-fn silent(cx: &mut HostContext, entry: &DefEntry, path: &[String], reason: String) {
+pub(crate) fn silent(cx: &mut HostContext, entry: &DefEntry, path: &[Segment], reason: String) {
     let range = entry.path_range.or(entry.key);
     let host = cx.host_name.clone();
     if let Some(explain) = cx.explain.as_mut() {
         explain.silent(&host, range, path, reason);
-    }
-}
-
-/// Setting an upstream option that is renamed, removed or read-only.
-fn upstream_use(
-    cx: &mut HostContext,
-    entry: &DefEntry,
-    path: &[String],
-    decl: &crate::module::Declaration,
-) {
-    if decl.meta.upstream.is_none() {
-        return;
-    }
-    let Some(range) = entry.path_range.or(entry.key) else {
-        return;
-    };
-    let written = written_path(entry, path).join(".");
-    match decl.kind {
-        crate::module::DeclKind::Alias if decl.meta.warns => {
-            let Some(to) = decl
-                .alias_of
-                .as_ref()
-                .map(|to| display_path(to))
-                .or_else(|| {
-                    let text = decl.description.as_deref()?;
-                    let to = text.strip_prefix("Renamed to `")?.strip_suffix("`.")?;
-                    Some(to.to_string())
-                })
-            else {
-                return;
-            };
-            // Rewrite the path only where it is written out in full.
-            let text = range.file.text(cx.db);
-            let source = text.get(usize::from(range.range.start())..usize::from(range.range.end()));
-            let old = path.join(".");
-            let fixes = if source == Some(old.as_str()) {
-                vec![Fix {
-                    label: format!("Change to `{to}`"),
-                    range,
-                    replacement: to.clone(),
-                }]
-            } else {
-                Vec::new()
-            };
-            cx.out.push(Diagnostic {
-                range,
-                severity: Severity::Warning,
-                code: codes::RENAMED_OPTION,
-                message: format!("{old} has been renamed to {to}"),
-                related: Vec::new(),
-                fixes,
-            });
-        }
-        crate::module::DeclKind::Removed => {
-            let mut message = format!("{} has been removed", path.join("."));
-            if let Some(why) = &decl.meta.removed_message {
-                let why = why.split_whitespace().collect::<Vec<_>>().join(" ");
-                if !why.is_empty() {
-                    message.push_str(&format!(": {why}"));
-                }
-            }
-            cx.out.push(Diagnostic {
-                range,
-                severity: Severity::Error,
-                code: codes::REMOVED_OPTION,
-                message,
-                related: Vec::new(),
-                fixes: Vec::new(),
-            });
-        }
-        _ if decl.meta.read_only => {
-            let tree = decl.meta.upstream.as_ref().map(|site| site.tree);
-            let defined_upstream = tree
-                .and_then(|tree| crate::upstream::upstream_index(cx.db, tree))
-                .is_some_and(|index| index.defined.iter().any(|p| p.as_slice() == path));
-            // Nix allows one definition of a read-only option: only when
-            // the tree itself sets it is another one sure to fail.
-            if defined_upstream {
-                cx.out.push(Diagnostic {
-                    range,
-                    severity: Severity::Error,
-                    code: codes::READ_ONLY_OPTION,
-                    message: format!(
-                        "{written} is read-only and already set by {}",
-                        tree.map(|t| t.name()).unwrap_or("upstream")
-                    ),
-                    related: Vec::new(),
-                    fixes: Vec::new(),
-                });
-            }
-        }
-        _ => {}
-    }
-}
-
-/// The path as written in one binding: `my.bakcup.enable` when the entry
-/// `bakcup` came from `my.bakcup.enable = true;`.
-pub(crate) fn written_path(entry: &DefEntry, path: &[String]) -> Vec<String> {
-    let mut full = path.to_vec();
-    let mut current = entry;
-    loop {
-        match &current.value.kind {
-            DefKind::Attrs { entries, .. }
-                if entries.len() == 1 && entries[0].path_range == current.path_range =>
-            {
-                current = &entries[0];
-                full.push(current.name.clone());
-            }
-            _ => return full,
-        }
-    }
-}
-
-/// A definition whose path the host's index does not have. Returns whether
-/// the path lies in a namespace the repo owns (reported or not).
-pub(crate) fn missing_option(cx: &mut HostContext, entry: &DefEntry, path: &[String]) -> bool {
-    let names: Vec<&str> = path.iter().map(String::as_str).collect();
-    if !owned(cx, &names) {
-        return false;
-    }
-    let Some(range) = entry.path_range.or(entry.key) else {
-        return true;
-    };
-    // The repo-wide view must also be sure nothing unseen is there.
-    let (repo_node, repo_open) = cx.repo.root.find(&names);
-    if repo_open {
-        let reason = "the repository declares a namespace here that accepts any attribute".into();
-        silent(cx, entry, path, reason);
-        return true;
-    }
-    let written = written_path(entry, path);
-    if let Some(repo_node) = repo_node {
-        // Declared somewhere in the repo, but not in this host's closure.
-        if cx.closure.unknown {
-            let reason = "declared elsewhere in the repository, not in this host's closure; \
-                          the closure has a module that could not be worked out and may import it"
-                .into();
-            silent(cx, entry, path, reason);
-            return true;
-        }
-        // Declared below this path (a namespace) or at it.
-        let mut below = Vec::new();
-        repo_node.walk(&mut Vec::new(), &mut below);
-        let Some((_, decl)) = below.first() else {
-            return true;
-        };
-        let declared_in = decl
-            .decl
-            .map(|range| display_file(cx.db, range.file.path(cx.db)))
-            .unwrap_or_else(|| "this repository".into());
-        // The host's first module names it, unless another host imports
-        // that module too (a shared module listed first would misname it).
-        let host = cx
-            .host_root
-            .filter(|file| !shared_by_hosts(cx.db, *file))
-            .map(|file| display_file(cx.db, file.path(cx.db)))
-            .unwrap_or_else(|| format!("host {}", cx.host_name));
-        cx.out.push(Diagnostic {
-            range,
-            severity: Severity::Error,
-            code: codes::OPTION_NOT_IMPORTED,
-            message: format!(
-                "{} is declared in {declared_in}, which {host} does not import",
-                written.join(".")
-            ),
-            related: decl
-                .decl
-                .map(|range| vec![(range, "declared here".to_string())])
-                .unwrap_or_default(),
-            fixes: Vec::new(),
-        });
-        return true;
-    }
-    // Suggest the closest sibling option name.
-    let parent_names = &names[..names.len() - 1];
-    let parent = cx
-        .index
-        .root
-        .find(parent_names)
-        .0
-        .filter(|node| !node.children.is_empty())
-        .or_else(|| cx.repo.root.find(parent_names).0);
-    let last = names[names.len() - 1];
-    let suggestion = parent.and_then(|parent| {
-        closest(
-            last,
-            parent.children.keys().filter_map(|segment| match segment {
-                crate::Segment::Name(name) => Some(name.as_str()),
-                _ => None,
-            }),
-        )
-    });
-    let mut message = format!("{} is not an option", written.join("."));
-    let mut fixes = Vec::new();
-    if let Some(suggestion) = &suggestion {
-        let mut suggested: Vec<String> = written.clone();
-        suggested[names.len() - 1] = suggestion.clone();
-        message.push_str(&format!("; did you mean {}?", suggested.join(".")));
-        if let Some(key) = entry.key {
-            fixes.push(Fix {
-                label: format!("Change to `{suggestion}`"),
-                range: key,
-                replacement: suggestion.clone(),
-            });
-        }
-    }
-    cx.out.push(Diagnostic {
-        range,
-        severity: Severity::Error,
-        code: codes::UNKNOWN_OPTION,
-        message,
-        related: Vec::new(),
-        fixes,
-    });
-    true
-}
-
-/// Whether more than one host's closure holds `file`.
-fn shared_by_hosts(db: &dyn Db, file: SourceFile) -> bool {
-    crate::hosts::host_keys(db)
-        .into_iter()
-        .filter(|key| host_closure(db, *key).contains(file))
-        .nth(1)
-        .is_some()
-}
-
-/// Whether the repo owns the namespace of `names` completely: some prefix
-/// has an `enable` option declared by the repo, or the first segment is a
-/// top-level namespace no upstream module declares. A repo's `wayland.enable`
-/// is no proof about `wayland.*`: home-manager declares `wayland.windowManager`
-/// too. Any class's table counts, since a partial closure may mix classes.
-pub(crate) fn owned(cx: &HostContext, names: &[&str]) -> bool {
-    let first = names[0];
-    let upstream_name = any_upstream_declares(first);
-    for length in 1..names.len() {
-        if length == 1 && upstream_name {
-            continue;
-        }
-        if cx.repo.owns_by_enable(&names[..length]) {
-            return true;
-        }
-    }
-    if let Some(upstream) = cx.upstream {
-        let first_segment = crate::upstream::SegRepr::Name(first.to_string());
-        if names.len() > 1
-            && upstream
-                .options
-                .iter()
-                .any(|option| option.path.first() == Some(&first_segment))
-        {
-            return true;
-        }
-    }
-    // Known external modules declare only their own namespaces; an unknown
-    // one is not taken to declare under a name no upstream module uses
-    // unless the name is its input's (see `known::externals`).
-    let externals_may_declare = cx
-        .closure
-        .external
-        .iter()
-        .any(|description| may_declare_top_level(description, first));
-    cx.top_level_owned
-        && !externals_may_declare
-        && names.len() > 1
-        && !upstream_name
-        && cx.repo.root.child(first).is_some()
-}
-
-/// The candidate closest to `name` by edit distance, if close enough.
-pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Option<String> {
-    let limit = (name.chars().count() / 3).clamp(1, 3);
-    candidates
-        .map(|candidate| (edit_distance(name, candidate), candidate))
-        .filter(|(distance, _)| *distance <= limit)
-        .min()
-        .map(|(_, candidate)| candidate.to_string())
-}
-
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
-    // Optimal string alignment distance: insertions, deletions,
-    // substitutions and adjacent transpositions (`prot` → `port`) cost 1.
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[a.len()][b.len()]
-}
-
-pub(crate) fn duplicate_declarations(cx: &mut HostContext) {
-    for (path, decl) in cx.index.all() {
-        let Some(node) = cx
-            .index
-            .root
-            .find(
-                &path
-                    .iter()
-                    .map(|s| match s {
-                        crate::Segment::Name(n) => n.as_str(),
-                        crate::Segment::AnyName => "<name>",
-                        crate::Segment::AnyIndex => "*",
-                    })
-                    .collect::<Vec<_>>(),
-            )
-            .0
-        else {
-            continue;
-        };
-        let plain: Vec<_> = node
-            .decls
-            .iter()
-            .filter(|d| {
-                !d.ty.has_suboptions()
-                    && matches!(
-                        d.kind,
-                        crate::module::DeclKind::Option
-                            | crate::module::DeclKind::EnableOption
-                            | crate::module::DeclKind::PackageOption
-                    )
-            })
-            .collect();
-        if plain.len() < 2 || !std::ptr::eq(*plain.last().unwrap_or(&decl), decl) {
-            continue;
-        }
-        let first = plain[0];
-        let Some(range) = decl.path_range.or(decl.key).or(decl.decl) else {
-            continue;
-        };
-        cx.out.push(Diagnostic {
-            range,
-            severity: Severity::Warning,
-            code: codes::DUPLICATE_DECLARATION,
-            message: format!("option {} is declared more than once", display_path(&path)),
-            related: first
-                .key
-                .or(first.decl)
-                .map(|range| vec![(range, "first declared here".to_string())])
-                .unwrap_or_default(),
-            fixes: Vec::new(),
-        });
     }
 }

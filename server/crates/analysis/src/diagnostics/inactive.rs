@@ -52,7 +52,7 @@ fn option_bool(
         return None;
     }
     let names: Vec<&str> = path.iter().map(String::as_str).collect();
-    let (node, open) = index.root.find(&names);
+    let (node, open) = index.root.find(&crate::names_to_path(path));
     let decl = node?.declaration()?;
     if open || decl.ty != TypeData::Bool {
         return None;

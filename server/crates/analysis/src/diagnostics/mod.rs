@@ -8,18 +8,24 @@ use std::sync::Arc;
 
 use flakelens_db::Db;
 
+mod duplicate_declaration;
 mod explain;
 mod host;
 mod inactive;
+mod missing_import;
 mod names;
 mod packages;
+mod type_mismatch;
+mod unknown_option;
 mod unused;
+mod upstream_options;
 
 pub use explain::{explain_files, FileExplanation, Silence};
 pub use host::*;
 pub use inactive::condition_in_host;
 pub use names::name_diagnostics;
 pub use packages::*;
+pub use unknown_option::closest;
 pub use unused::*;
 
 use crate::hosts::{host_keys, hosts};

@@ -1,6 +1,7 @@
 //! What kind of completion the cursor asks for: an option path being
 //! written, a value of an option, or nothing.
 
+use flakelens_analysis::Segment;
 use flakelens_syntax::{ast, SyntaxKind, TextRange, TextSize};
 use rowan::ast::AstNode;
 
@@ -13,19 +14,19 @@ pub enum CompletionContext {
     /// `base`; `partial` typed so far, replacing `replace`.
     Key {
         kind: PathKind,
-        base: Vec<Seg>,
+        base: Vec<Segment>,
         partial: String,
         replace: TextRange,
     },
     /// A segment of a config read (`cfg.`, `config.services.`).
     Read {
-        base: Vec<Seg>,
+        base: Vec<Segment>,
         partial: String,
         replace: TextRange,
     },
     /// The value after `path =`.
     Value {
-        path: Vec<Seg>,
+        path: Vec<Segment>,
         partial: String,
         replace: TextRange,
     },
@@ -93,7 +94,7 @@ pub fn completion_context_in(
         let start = ident.text_range().start();
         let partial = patched[usize::from(start)..at].to_string();
         let replace = TextRange::new(start, offset);
-        let before: Vec<Seg> = segs[..index].iter().map(|(seg, _)| seg.clone()).collect();
+        let before: Vec<Segment> = segs[..index].iter().map(|(seg, _)| seg.clone()).collect();
         match holder.kind() {
             SyntaxKind::NODE_ATTRPATH_VALUE => {
                 let set_node = holder.parent()?;
@@ -102,7 +103,7 @@ pub fn completion_context_in(
                     Role::ModuleRoot => {
                         if is_explicit_module(&set) {
                             let first = match before.first() {
-                                Some(Seg::Name(name)) => name.clone(),
+                                Some(Segment::Name(name)) => name.clone(),
                                 // Top level of an explicit module: no options here.
                                 _ => return None,
                             };
@@ -112,7 +113,7 @@ pub fn completion_context_in(
                                 _ => return None,
                             }
                         } else {
-                            if matches!(before.first(), Some(Seg::Name(n)) if MODULE_META_KEYS.contains(&n.as_str()))
+                            if matches!(before.first(), Some(Segment::Name(n)) if MODULE_META_KEYS.contains(&n.as_str()))
                             {
                                 return None;
                             }

@@ -3,20 +3,11 @@
 
 use flakelens_ide::AnalysisHost;
 
-/// Splits a multi-file fixture into (path, text) pairs. Lines before the
-/// first `#- /path` header are a description.
+/// Splits a multi-file fixture into (path, text) pairs: the one parser,
+/// `flakelens_ide::fixture` (lines before the first `#- /path` header are a
+/// description).
 pub fn parse_fixture(text: &str) -> Vec<(String, String)> {
-    let mut files: Vec<(String, String)> = Vec::new();
-    for line in text.split_inclusive('\n') {
-        if let Some(path) = line.strip_prefix("#- ") {
-            files.push((path.trim().to_string(), String::new()));
-            continue;
-        }
-        if let Some((_, content)) = files.last_mut() {
-            content.push_str(line);
-        }
-    }
-    files
+    flakelens_ide::fixture::Fixture::parse(text).files
 }
 
 /// Loads the `.nix` files of a fixture; a `/flakelens.toml` section gives
