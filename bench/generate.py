@@ -10,6 +10,8 @@ usage:
                                       options and defines each once
   generate.py fleet DIR MODULES HOSTS a flake with HOSTS hosts, each
                                       importing every module
+  generate.py host DIR NIXPKGS        a NixOS host setting upstream options,
+                                      with flakelens.toml naming NIXPKGS
 
 Each workspace has a flake.nix so both servers see a flake.
 """
@@ -117,6 +119,57 @@ def module(out, options):
     write(f"{out}/flake.nix", FLAKE_ONE_HOST)
 
 
+def host(out, nixpkgs):
+    """A NixOS host that sets upstream options (the shape of a real
+    `configuration.nix`), with `flakelens.toml` pointing at a nixpkgs tree:
+    what the editor sees with upstream options indexed."""
+    users = "".join(
+        f"""    users.users.user{i} = {{
+      isNormalUser = true;
+      description = "User {i}";
+      extraGroups = [ "wheel" "networkmanager" ];
+      openssh.authorizedKeys.keys = [ "ssh-ed25519 AAAA{i}" ];
+    }};
+"""
+        for i in range(20)
+    )
+    write(f"{out}/configuration.nix", f"""{{ config, lib, pkgs, ... }}:
+{{
+  boot.loader.grub.enable = true;
+  boot.loader.grub.device = "/dev/sda";
+  boot.kernelModules = [ "kvm-intel" ];
+  networking.hostName = "bench";
+  networking.firewall.allowedTCPPorts = [ 22 80 443 ];
+  networking.networkmanager.enable = true;
+  time.timeZone = "Europe/Amsterdam";
+  i18n.defaultLocale = "en_US.UTF-8";
+  services.openssh.enable = true;
+  services.openssh.permitRootLogin = "no";
+  services.nginx = {{
+    enable = true;
+    recommendedGzipSettings = true;
+    virtualHosts."example.org" = {{
+      forceSSL = true;
+      root = "/var/www";
+    }};
+  }};
+  services.postgresql.enable = true;
+  services.xserver.enable = false;
+  security.sudo.wheelNeedsPassword = false;
+  environment.systemPackages = with pkgs; [ git vim ];
+  programs.zsh.enable = true;
+  systemd.services.bench = {{
+    description = "bench";
+    wantedBy = [ "multi-user.target" ];
+    serviceConfig.ExecStart = "/bin/true";
+  }};
+{users}  system.stateVersion = "20.09";
+}}
+""")
+    write(f"{out}/flake.nix", FLAKE_ONE_HOST.replace("./module.nix", "./configuration.nix"))
+    write(f"{out}/flakelens.toml", f'[upstream]\nnixpkgs = "{nixpkgs}"\n')
+
+
 def fleet(out, modules, hosts):
     """The shape of bench/synthetic-flake.py (services with options, hosts
     that import them all and enable one in seven)."""
@@ -144,6 +197,8 @@ def main(argv):
         module(out, int(rest[0]))
     elif kind == "fleet":
         fleet(out, int(rest[0]), int(rest[1]))
+    elif kind == "host":
+        host(out, rest[0])
     else:
         sys.exit(__doc__)
 

@@ -162,6 +162,45 @@ fn renamed_removed_read_only_and_types() {
 }
 
 #[test]
+fn indexes_set_after_the_first_answers_are_seen() {
+    // The LSP publishes diagnostics and answers requests before the
+    // upstream indexes are loaded; setting them later must reach memos
+    // computed before (it did not when the input was created late).
+    let text = "{ ... }: {\n  networking.hostName = \"n\";\n  services.opensh.enable = true;\n}\n";
+    let mut analysis = AnalysisHost::new();
+    analysis.load(
+        "/repo".into(),
+        vec![
+            ("/repo/flake.nix".into(), FLAKE.into()),
+            ("/repo/host.nix".into(), text.into()),
+        ],
+        Vec::new(),
+        Default::default(),
+    );
+    let offset = (text.find("hostName").unwrap() + 2) as u32;
+    assert!(messages(&analysis).is_empty());
+    assert!(analysis
+        .analysis()
+        .hover("/repo/host.nix", offset.into())
+        .unwrap()
+        .is_none());
+    analysis.set_upstream(Some(nixpkgs()), Some(home()), None);
+    let hover = analysis
+        .analysis()
+        .hover("/repo/host.nix", offset.into())
+        .unwrap()
+        .expect("hover on an upstream option");
+    assert!(hover.markdown.contains("types.str"), "{}", hover.markdown);
+    assert!(
+        messages(&analysis)
+            .iter()
+            .any(|m| m.contains("services.opensh.enable")),
+        "{:?}",
+        messages(&analysis)
+    );
+}
+
+#[test]
 fn completion_and_hover_use_the_upstream_index() {
     let text = "{ ... }: {\n  services.openssh.enable = true;\n  networking.hostName = \"n\";\n  services.\n}\n";
     let analysis = repo(text);

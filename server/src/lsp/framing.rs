@@ -76,6 +76,9 @@ pub struct Framing<R> {
     output: VecDeque<u8>,
     /// Body bytes still to drop (a frame too large to hold).
     skip: usize,
+    /// The frame at the start of `input` whose body is still arriving:
+    /// (body start, body length). Its header is not read again per chunk.
+    pending: Option<(usize, usize)>,
     eof: bool,
 }
 
@@ -86,6 +89,7 @@ impl<R> Framing<R> {
             input: Vec::new(),
             output: VecDeque::new(),
             skip: 0,
+            pending: None,
             eof: false,
         }
     }
@@ -109,6 +113,13 @@ impl<R> Framing<R> {
 
     /// Frames what `input` holds, as far as it goes.
     fn frame(&mut self) {
+        if let Some((body_start, length)) = self.pending {
+            if self.input.len() < body_start + length {
+                self.pending = Some((body_start, length));
+                return;
+            }
+        }
+        self.pending = None;
         loop {
             if self.skip > 0 {
                 let dropped = self.skip.min(self.input.len());
@@ -175,6 +186,7 @@ impl<R> Framing<R> {
                 continue;
             }
             if self.input.len() < body_start + length {
+                self.pending = Some((body_start, length));
                 return;
             }
             let body: Vec<u8> = self
@@ -191,6 +203,17 @@ impl<R> Framing<R> {
             Ok(text) => text,
             Err(error) => return self.malformed(format!("body is not valid UTF-8: {error}")),
         };
+        // The common case, one well-formed message, passes through as it
+        // came: no `Value` copies of a 2.5 MB `didOpen`.
+        if !text.trim_start().starts_with('[')
+            && (serde_json::from_str::<tower_lsp::jsonrpc::Request>(text).is_ok()
+                || serde_json::from_str::<tower_lsp::jsonrpc::Response>(text).is_ok())
+        {
+            self.output
+                .extend(format!("Content-Length: {}\r\n\r\n", body.len()).bytes());
+            self.output.extend(body.iter().copied());
+            return;
+        }
         let value: Value = match serde_json::from_str(text) {
             Ok(value) => value,
             Err(error) => return self.malformed(format!("body is not JSON: {error}")),
@@ -224,11 +247,16 @@ impl<R> Framing<R> {
 /// Where the next header starts: its first field is `Content-Length` or
 /// `Content-Type` (any case).
 fn header_start(input: &[u8]) -> Option<usize> {
-    let lower = input.to_ascii_lowercase();
-    [&b"content-length"[..], &b"content-type"[..]]
-        .iter()
-        .filter_map(|name| find(&lower, name))
-        .min()
+    // Without lowering a copy of the input: this runs for every chunk read,
+    // and a 2.5 MB `didOpen` arrives in 40 of them.
+    let names = [&b"content-length"[..], &b"content-type"[..]];
+    (0..input.len()).find(|&at| {
+        names.iter().any(|name| {
+            input
+                .get(at..at + name.len())
+                .is_some_and(|window| window.eq_ignore_ascii_case(name))
+        })
+    })
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {

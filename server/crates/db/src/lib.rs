@@ -5,7 +5,7 @@
 //! `.`/`..`, no trailing slash). The loader at the edge turns real paths into
 //! these; fixture tests use a virtual root `/`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use flakelens_syntax::{LineIndex, Parse};
@@ -91,12 +91,55 @@ pub struct Workspace {
 pub trait Db: salsa::Database {
     /// The one workspace of this database.
     fn workspace(&self) -> Workspace;
+
+    /// The last tree of every file, for reparsing its next text locally.
+    fn last_parses(&self) -> Option<&LastParses> {
+        None
+    }
+}
+
+/// The last parse of each file and the text it is of. When a file's text
+/// changes in one place (an edit), `parse` reparses only the bindings
+/// around it (`flakelens_syntax::reparse_edit`, which gives exactly the
+/// full parse's tree and errors or nothing), and the new tree shares every
+/// other node with the old one: an edit of a 2.5 MB module neither parses
+/// it again nor holds two copies of its tree.
+#[derive(Default)]
+pub struct LastParses(Mutex<HashMap<SourceFile, (Arc<str>, Parse)>>);
+
+impl LastParses {
+    fn get(&self, file: SourceFile) -> Option<(Arc<str>, Parse)> {
+        self.0.lock().ok()?.get(&file).cloned()
+    }
+
+    fn set(&self, file: SourceFile, text: Arc<str>, parse: Parse) {
+        if let Ok(mut map) = self.0.lock() {
+            map.insert(file, (text, parse));
+        }
+    }
 }
 
 /// Parses a file. Parsing never fails; errors are part of the result.
 #[salsa::tracked(returns(ref))]
 pub fn parse(db: &dyn Db, file: SourceFile) -> Parse {
-    flakelens_syntax::parse(file.text(db))
+    let text = file.text(db);
+    let Some(last) = db.last_parses() else {
+        return flakelens_syntax::parse(text);
+    };
+    // The result is a function of the text alone: the last tree is only a
+    // shortcut to the same value.
+    let parse = last
+        .get(file)
+        .and_then(|(old_text, old)| {
+            if Arc::ptr_eq(&old_text, text) || *old_text == **text {
+                Some(old)
+            } else {
+                flakelens_syntax::reparse_edit(&old, &old_text, text)
+            }
+        })
+        .unwrap_or_else(|| flakelens_syntax::parse(text));
+    last.set(file, text.clone(), parse.clone());
+    parse
 }
 
 #[salsa::tracked(returns(ref))]
@@ -156,6 +199,7 @@ pub struct RootDatabase {
     storage: salsa::Storage<Self>,
     workspace: Option<Workspace>,
     query_log: Arc<Mutex<Option<Vec<String>>>>,
+    last_parses: Arc<LastParses>,
 }
 
 impl Default for RootDatabase {
@@ -177,6 +221,7 @@ impl Default for RootDatabase {
             storage,
             workspace: None,
             query_log,
+            last_parses: Arc::default(),
         };
         let workspace = Workspace::new(
             &db,
@@ -214,5 +259,9 @@ impl salsa::Database for RootDatabase {}
 impl Db for RootDatabase {
     fn workspace(&self) -> Workspace {
         self.workspace.expect("RootDatabase always has a workspace")
+    }
+
+    fn last_parses(&self) -> Option<&LastParses> {
+        Some(&self.last_parses)
     }
 }

@@ -276,7 +276,7 @@ fn scope_items(
             }
             SyntaxKind::NODE_ATTR_SET => {
                 if let Some(set) = ast::AttrSet::cast(node.clone()) {
-                    if set.rec_token().is_some() {
+                    if crate::syntax_nav::is_rec(&set) {
                         for name in entry_names(&set) {
                             push(
                                 &mut out,

@@ -71,9 +71,20 @@ pub struct Diagnostic {
 }
 
 /// The writable side: owns the database.
-#[derive(Default)]
 pub struct AnalysisHost {
     db: RootDatabase,
+}
+
+impl Default for AnalysisHost {
+    fn default() -> AnalysisHost {
+        let db = RootDatabase::default();
+        // The upstream input exists from the start: a query that looked
+        // for it before it existed recorded no dependency on it, so indexes
+        // set later (the LSP loads them after the first diagnostics) were
+        // never seen by memos computed before.
+        crate::upstream::create_empty_upstream(&db);
+        AnalysisHost { db }
+    }
 }
 
 impl AnalysisHost {

@@ -8,6 +8,13 @@ use salsa::{Durability, Setter};
 
 use crate::{Analysis, AnalysisHost, Cancellable};
 
+/// The upstream input with no index yet (see `AnalysisHost::default`).
+pub(crate) fn create_empty_upstream(db: &flakelens_db::RootDatabase) {
+    let _input = UpstreamInput::builder(None, None, None)
+        .durability(Durability::HIGH)
+        .new(db);
+}
+
 impl AnalysisHost {
     /// Sets the upstream indexes the repo's hosts see. They change rarely,
     /// so they are high-durability: edits to repo files never re-validate

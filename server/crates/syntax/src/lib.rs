@@ -5,9 +5,11 @@
 //! Everything here is pure: no IO, no salsa, no LSP types.
 
 mod line_index;
+mod reparse;
 pub mod scope;
 
 pub use line_index::{LineCol, LineIndex, PositionEncoding};
+pub use reparse::{reparse_edit, reparse_with_insert};
 pub use rnix::{ast, NixLanguage, SyntaxKind, SyntaxNode, SyntaxToken};
 pub use rowan::{GreenNode, TextRange, TextSize};
 

@@ -8,7 +8,7 @@
 use flakelens_db::{Db, SourceFile};
 
 use super::host::{display_file, run_host_checks, HostContext};
-use crate::hosts::{host, host_closure, host_keys, module_summary, Closure, HostKey};
+use crate::hosts::{host, host_closure, host_keys, Closure, HostKey};
 use crate::module::ModuleRef;
 use crate::{FileRange, UpstreamKind};
 
@@ -176,7 +176,8 @@ fn closure_gaps(db: &dyn Db, key: HostKey, closure: &Closure) -> Vec<String> {
         unknown_refs(db, &host.roots, &mut unknown_sites);
     }
     for file in &closure.files {
-        unknown_refs(db, &module_summary(db, *file).imports, &mut unknown_sites);
+        let summary = crate::hosts::module_summary_in(db, *file, Some(key));
+        unknown_refs(db, &summary.imports, &mut unknown_sites);
     }
     for summary in &closure.inline {
         unknown_refs(db, &summary.imports, &mut unknown_sites);

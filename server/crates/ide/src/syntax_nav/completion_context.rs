@@ -36,7 +36,7 @@ const MARKER: &str = "flakelensCompletionMarker";
 
 /// Works out the completion context. Broken input is the normal case
 /// here, so a marker identifier is inserted at the cursor and the text
-/// reparsed: first bare (`services.poglets.|` → a path), then as a
+/// reparsed (locally, see `reparse_with_insert`): first bare (`services.poglets.|` → a path), then as a
 /// binding (`{ po| }` → `{ poMARKER = null; }`).
 pub fn completion_context(
     text: &str,
@@ -65,9 +65,14 @@ pub fn completion_context_in(
         return None;
     }
     for suffix in ["", " = null; "] {
-        let patched = format!("{}{MARKER}{suffix}{}", &text[..at], &text[at..]);
-        let parse = flakelens_syntax::parse(&patched);
-        let root = parse.syntax();
+        // The bindings around the cursor reparsed and spliced into the
+        // cached tree; a full parse only where that cannot be shown equal.
+        let insert = format!("{MARKER}{suffix}");
+        let root = flakelens_syntax::reparse_with_insert(root, text, offset, &insert)
+            .unwrap_or_else(|| {
+                let patched = format!("{}{insert}{}", &text[..at], &text[at..]);
+                flakelens_syntax::parse(&patched).syntax()
+            });
         let marker_end = offset + TextSize::of(MARKER);
         let Some(token) = root
             .token_at_offset(marker_end)
@@ -92,7 +97,7 @@ pub fn completion_context_in(
             continue;
         };
         let start = ident.text_range().start();
-        let partial = patched[usize::from(start)..at].to_string();
+        let partial = text[usize::from(start)..at].to_string();
         let replace = TextRange::new(start, offset);
         let before: Vec<Segment> = segs[..index].iter().map(|(seg, _)| seg.clone()).collect();
         match holder.kind() {
@@ -177,6 +182,23 @@ fn may_be_key_or_read(root: &SyntaxNode, text: &str, offset: TextSize) -> bool {
             Some(previous) => token = previous,
             None => return true,
         }
+    }
+    // A lambda's formals (`{ config, l| }:`) hold names, not keys: and no
+    // set or `let` lies around them to reparse locally. Only a pattern
+    // directly followed by its `:`: `{ p| }` alone parses as a pattern too,
+    // and is a set being typed.
+    if token.parent().is_some_and(|parent| {
+        parent.kind() == SyntaxKind::NODE_PATTERN
+            && parent
+                .parent()
+                .is_some_and(|lambda| lambda.kind() == SyntaxKind::NODE_LAMBDA)
+            && std::iter::successors(parent.next_sibling_or_token(), |next| {
+                next.next_sibling_or_token()
+            })
+            .find(|next| !next.kind().is_trivia())
+            .is_some_and(|next| next.kind() == SyntaxKind::TOKEN_COLON)
+    }) {
+        return false;
     }
     let broken = token.kind() == SyntaxKind::TOKEN_ERROR
         || token
