@@ -34,6 +34,11 @@ function serverSettings() {
       nixDarwin: nonEmpty(c.get('upstream.nixDarwin')),
     },
     diagnostics: { disabled: c.get('diagnostics.disabled') || [] },
+    lsp: {
+      codeLens: c.get('lsp.codeLens') !== false,
+      inlayHints: c.get('lsp.inlayHints') === true,
+      unusedHints: c.get('lsp.unusedHints') === true,
+    },
   };
 }
 
@@ -168,6 +173,15 @@ async function restart() {
 
 // "Show Hosts": which hosts' module closures hold the active file (asked
 // from the server: `flakelens/hostsForFile`); pick one to list its closure.
+/** Peeks at the references of the option at (uri, position), LSP-typed. */
+async function showReferences(uri, position) {
+  if (!client) return;
+  const at = client.protocol2CodeConverter.asUri(uri);
+  const pos = client.protocol2CodeConverter.asPosition(position);
+  const locations = await vscode.commands.executeCommand('vscode.executeReferenceProvider', at, pos);
+  await vscode.commands.executeCommand('editor.action.showReferences', at, pos, locations || []);
+}
+
 async function showHosts() {
   const editor = vscode.window.activeTextEditor;
   if (!editor || editor.document.languageId !== 'nix') {
@@ -243,6 +257,8 @@ async function activate(context) {
     vscode.commands.registerCommand('flakelens.restartServer', restart),
     vscode.commands.registerCommand('flakelens.showLogs', () => output.show(true)),
     vscode.commands.registerCommand('flakelens.showHosts', showHosts),
+    // The server's code lenses ("set by N hosts") carry this command.
+    vscode.commands.registerCommand('flakelens.showReferences', showReferences),
     vscode.workspace.onDidChangeConfiguration((event) => {
       if (!event.affectsConfiguration('flakelens')) return;
       if (event.affectsConfiguration('flakelens.server.path')) {

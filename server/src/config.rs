@@ -125,8 +125,10 @@ pub fn parse_editor(value: &serde_json::Value, root: &str) -> (Config, Vec<Strin
     let mut cleaned = serde_json::Map::new();
     for (key, value) in object {
         // Settings of the editor extension itself (VS Code: the server
-        // binary, protocol tracing), not of the analysis.
-        if key == "server" || key == "trace" {
+        // binary, protocol tracing) and of the editor features (`lsp`:
+        // code lenses, inlay hints; read by the lsp layer), not of the
+        // analysis.
+        if key == "server" || key == "trace" || key == "lsp" {
             continue;
         }
         if !value.is_null() {

@@ -351,3 +351,40 @@ fn a_tree_that_may_be_another_version_informs_hover_but_no_diagnostic() {
         messages(&repo(host))
     );
 }
+
+#[test]
+fn renamed_upstream_option_quick_fix_and_upstream_semantic_tokens() {
+    let host =
+        "{ pkgs, ... }: {\n  services.ssh.enable = true;\n  services.openssh.ports = [ 22 ];\n}\n";
+    let analysis = repo(host).analysis();
+    let at = host.find("ssh.enable").unwrap() as u32;
+    let actions = analysis
+        .code_actions(
+            "/repo/host.nix",
+            flakelens_syntax::TextRange::empty(at.into()),
+        )
+        .unwrap();
+    let labels: Vec<&str> = actions.iter().map(|a| a.label.as_str()).collect();
+    assert_eq!(labels, ["Change to `services.openssh.enable`"]);
+    let edit = &actions[0].edits[0];
+    let mut fixed = host.to_string();
+    fixed.replace_range(
+        usize::from(edit.range.start())..usize::from(edit.range.end()),
+        &edit.replacement,
+    );
+    assert_eq!(messages(&repo(&fixed)), Vec::<String>::new(), "{fixed}");
+
+    // `services.openssh.ports`: upstream namespaces and an upstream option.
+    use flakelens_ide::semantic::TokenKind;
+    let tokens = analysis.semantic_tokens("/repo/host.nix").unwrap();
+    let ports = host.find("ports").unwrap() as u32;
+    let token = tokens
+        .iter()
+        .find(|t| u32::from(t.range.start()) == ports)
+        .unwrap_or_else(|| panic!("{tokens:?}"));
+    assert_eq!(token.kind, TokenKind::UpstreamOption);
+    let openssh = host.find("openssh").unwrap() as u32;
+    assert!(tokens
+        .iter()
+        .any(|t| u32::from(t.range.start()) == openssh && t.kind == TokenKind::Namespace));
+}

@@ -33,11 +33,23 @@ pub fn definition(
     })
 }
 
+/// What a deferred completion item carries to `completionItem/resolve`.
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
+pub struct ResolveData {
+    pub path: String,
+    pub offset: u32,
+    /// The document's version when the list was made (`None`: not open).
+    pub version: Option<i32>,
+}
+
+/// `defer`: the document's version when the client resolves
+/// documentation itself (items then carry `data` instead of it).
 pub fn completion(
     analysis: &Analysis,
     path: &str,
     position: Position,
     encoding: PositionEncoding,
+    defer: Option<Option<i32>>,
 ) -> Cancellable<Option<CompletionResponse>> {
     let Some((index, offset)) = from_proto::index_and_offset(analysis, path, position, encoding)?
     else {
@@ -47,6 +59,14 @@ pub fn completion(
     if items.is_empty() {
         return Ok(None);
     }
+    let data = defer.and_then(|version| {
+        serde_json::to_value(ResolveData {
+            path: path.to_string(),
+            offset: offset.into(),
+            version,
+        })
+        .ok()
+    });
     let items = items
         .into_iter()
         .enumerate()
@@ -62,21 +82,50 @@ pub fn completion(
                 CompletionKind::Keyword => CompletionItemKind::KEYWORD,
             };
             let range = to_proto::range(&index, item.replace, encoding);
-            to_proto::completion_item(
+            // Only an item with documentation is worth a resolve.
+            let deferred = data.is_some() && item.documentation.is_some();
+            let documentation = if deferred { None } else { item.documentation };
+            let mut out = to_proto::completion_item(
                 item.label,
                 kind,
                 item.detail,
-                item.documentation,
+                documentation,
                 rank,
                 range,
                 item.insert,
-            )
+            );
+            if deferred {
+                out.data = data.clone();
+            }
+            out
         })
         .collect();
     Ok(Some(CompletionResponse::List(CompletionList {
         is_incomplete: false,
         items,
     })))
+}
+
+/// `completionItem/resolve`: the documentation of one item, from the same
+/// list computed again (the item is returned as it came when the list no
+/// longer holds it).
+pub fn resolve_completion(
+    analysis: &Analysis,
+    data: &ResolveData,
+    mut item: CompletionItem,
+) -> Cancellable<CompletionItem> {
+    let items = analysis.completions_at(&data.path, data.offset.into())?;
+    let documentation = items
+        .into_iter()
+        .find(|candidate| candidate.label == item.label)
+        .and_then(|candidate| candidate.documentation);
+    if let Some(value) = documentation {
+        item.documentation = Some(Documentation::MarkupContent(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value,
+        }));
+    }
+    Ok(item)
 }
 
 pub fn hover(
@@ -222,31 +271,6 @@ pub fn workspace_symbols(
             deprecated: None,
             location,
             container_name: symbol.container,
-        });
-    }
-    // The repo's packages.
-    let query_lower = query.to_lowercase();
-    for package in analysis.packages()? {
-        let name = format!("pkgs.{}", package.name);
-        let mut chars = name.chars().flat_map(char::to_lowercase);
-        if !query_lower.chars().all(|wanted| chars.any(|c| c == wanted)) || !package.recipe_exists {
-            continue;
-        }
-        let line = package.recipe_line.unwrap_or(1).saturating_sub(1);
-        let Some(uri) = to_proto::uri_of(&package.recipe) else {
-            continue;
-        };
-        #[allow(deprecated)]
-        out.push(SymbolInformation {
-            name,
-            kind: SymbolKind::PACKAGE,
-            tags: None,
-            deprecated: None,
-            location: Location::new(
-                uri,
-                Range::new(Position::new(line, 0), Position::new(line, 0)),
-            ),
-            container_name: package.version,
         });
     }
     Ok(Some(out))

@@ -5,13 +5,18 @@
 //! snapshot under the lock, release the lock, and run on the blocking pool;
 //! no lock or snapshot is held across `.await`.
 
+mod capabilities;
 mod convert;
+mod diagnostics;
+mod document;
 mod ext;
 mod features;
 mod framing;
 mod from_proto;
+mod handlers;
 mod server;
 mod to_proto;
+mod workspace;
 
 pub(crate) use server::serve;
 

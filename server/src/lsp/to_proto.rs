@@ -81,6 +81,7 @@ pub fn symbol_kind(kind: IdeSymbolKind) -> SymbolKind {
         IdeSymbolKind::Attribute => SymbolKind::KEY,
         IdeSymbolKind::Host => SymbolKind::CLASS,
         IdeSymbolKind::Module => SymbolKind::MODULE,
+        IdeSymbolKind::Package => SymbolKind::PACKAGE,
     }
 }
 
@@ -106,7 +107,7 @@ pub fn code_action(
     Ok(Some(CodeAction {
         title: action.label.clone(),
         kind: Some(CodeActionKind::QUICKFIX),
-        diagnostics: Some(vec![super::server::to_lsp(
+        diagnostics: Some(vec![super::diagnostics::to_lsp(
             analysis,
             &action.diagnostic,
             Some(index),

@@ -24,6 +24,8 @@ pub struct Client {
     pub next_id: i64,
     /// Notifications received while waiting for something else.
     pub notifications: Vec<Value>,
+    /// Requests from the server (each answered with `null`).
+    pub server_requests: Vec<Value>,
 }
 
 impl Client {
@@ -82,6 +84,7 @@ impl Client {
             messages: rx,
             next_id: 1,
             notifications: Vec::new(),
+            server_requests: Vec::new(),
         }
     }
 
@@ -124,6 +127,7 @@ impl Client {
             if message.get("method").is_some() && message.get("id").is_some() {
                 let id = message["id"].clone();
                 self.send(json!({ "jsonrpc": "2.0", "id": id, "result": null }));
+                self.server_requests.push(message);
                 continue;
             }
             return Some(message);
@@ -208,16 +212,24 @@ impl Client {
         if let Some(encodings) = encodings {
             general = json!({ "positionEncodings": encodings });
         }
+        self.initialize_with(
+            root,
+            json!({
+                "general": general,
+                "window": { "workDoneProgress": true },
+                "textDocument": { "documentSymbol": { "hierarchicalDocumentSymbolSupport": true } }
+            }),
+        )
+    }
+
+    /// `initialize` (then `initialized`) with these client capabilities.
+    pub fn initialize_with(&mut self, root: &TempDir, capabilities: Value) -> Value {
         let result = self.request(
             "initialize",
             json!({
                 "processId": null,
                 "rootUri": format!("file://{}", root.0.display()),
-                "capabilities": {
-                    "general": general,
-                    "window": { "workDoneProgress": true },
-                    "textDocument": { "documentSymbol": { "hierarchicalDocumentSymbolSupport": true } }
-                },
+                "capabilities": capabilities,
             }),
         );
         self.notify("initialized", json!({}));
@@ -320,6 +332,33 @@ pub fn timed(client: &mut Client, method: &str, params: Value, runs: usize) -> (
     }
     times.sort();
     (result, times[times.len() / 2])
+}
+
+impl Client {
+    /// Waits for the end of the initial indexing (`$/progress` end).
+    pub fn wait_indexed(&mut self) {
+        self.wait_for("$/progress end", |m| {
+            m["method"] == "$/progress" && m["params"]["value"]["kind"] == "end"
+        });
+    }
+
+    /// The code actions at the first diagnostic with `code` in `uri`.
+    pub fn actions_for(&mut self, uri: &str, code: &str) -> Value {
+        let diagnostics = self.diagnostics(uri, code, |d| has_code(d, code));
+        let diagnostic = diagnostics
+            .iter()
+            .find(|d| d["code"] == code)
+            .unwrap()
+            .clone();
+        self.request(
+            "textDocument/codeAction",
+            json!({
+                "textDocument": { "uri": uri },
+                "range": diagnostic["range"],
+                "context": { "diagnostics": [diagnostic] },
+            }),
+        )
+    }
 }
 
 /// An all-packages-style attrset of about `bytes` bytes (one entry a line).

@@ -276,6 +276,19 @@ async function main() {
   await page.screenshot({ path: path.join(OUT, '2-definition.png') });
   mark('definition');
 
+  // The code lens over the declaration says which hosts set it; clicking
+  // it peeks at the references (the extension's flakelens.showReferences).
+  const lens = page.locator('.codelens-decoration a', { hasText: 'set by 1 host: neptune' }).first();
+  const lensShown = await lens.waitFor({ timeout: 10000 }).then(() => true, () => false);
+  check('code lens "set by 1 host: neptune" on the declaration', lensShown,
+    await page.locator('.codelens-decoration').allTextContents().catch(() => []));
+  if (lensShown) {
+    await lens.click();
+    const peek = await page.locator('.peekview-widget').first().waitFor({ timeout: 8000 }).then(() => true, () => false);
+    check('clicking the lens peeks at the references', peek, await activeTab());
+    await page.keyboard.press('Escape');
+  }
+
   // The settings went to the server as initializationOptions (the verbose
   // trace in the "flakelens" output channel logs the initialize params).
   const clientLog = () => {

@@ -5,6 +5,7 @@
 //! snapshot for reads. Every read returns [`Cancellable`]: a write on the
 //! host cancels reads running on older snapshots.
 
+pub mod annotations;
 mod listing;
 pub mod packages;
 
@@ -15,14 +16,20 @@ pub mod code_actions;
 pub mod completion;
 pub mod explain;
 pub mod filters;
+mod fixes;
 mod goto;
+pub mod highlight;
 pub mod hover;
 mod lang;
 pub mod nix_docs;
 pub mod references;
 pub mod rename;
 pub mod scope;
+pub mod semantic;
+pub mod structure;
+mod symbol_rank;
 pub mod symbols;
+pub mod unused;
 mod upstream;
 
 use std::panic::AssertUnwindSafe;
@@ -511,9 +518,9 @@ impl Analysis {
         self.with_db(|db| symbols::document_symbols(db, path))
     }
 
-    /// Options, hosts and modules matching `query`.
+    /// Options, hosts, modules and packages matching `query`, best first.
     pub fn workspace_symbols(&self, query: &str) -> Cancellable<Vec<symbols::WorkspaceSymbol>> {
-        self.with_db(|db| symbols::workspace_symbols(db, query))
+        self.with_db(|db| symbol_rank::workspace_symbols(db, query))
     }
 
     /// Quick fixes for diagnostics overlapping `range`.
@@ -559,5 +566,55 @@ impl Analysis {
         offset: flakelens_syntax::TextSize,
     ) -> Cancellable<Vec<packages::PackageCompletion>> {
         self.with_db(|db| packages::package_completions(db, path, offset))
+    }
+}
+
+// ---- Per-file structure and highlights (see `highlight`, `structure`).
+impl Analysis {
+    /// The other occurrences in this file of what is at `offset`.
+    pub fn highlights(
+        &self,
+        path: &str,
+        offset: flakelens_syntax::TextSize,
+    ) -> Cancellable<Vec<highlight::Highlight>> {
+        self.with_db(|db| highlight::highlights(db, path, offset))
+    }
+
+    /// What the analysis knows about the file's names (options, packages).
+    pub fn semantic_tokens(&self, path: &str) -> Cancellable<Vec<semantic::SemanticToken>> {
+        self.with_db(|db| semantic::semantic_tokens(db, path))
+    }
+
+    /// A lens on each option the file declares: the hosts that set it.
+    pub fn code_lenses(&self, path: &str) -> Cancellable<Vec<annotations::OptionLens>> {
+        self.with_db(|db| annotations::code_lenses(db, path))
+    }
+
+    /// Hints for the definition blocks overlapping `range`.
+    pub fn inlay_hints(
+        &self,
+        path: &str,
+        range: TextRange,
+    ) -> Cancellable<Vec<annotations::InlayHint>> {
+        self.with_db(|db| annotations::inlay_hints(db, path, range))
+    }
+
+    /// `let` bindings and pattern formals nothing reads (editor hints).
+    pub fn unused_names(&self, path: &str) -> Cancellable<Vec<unused::Unused>> {
+        self.with_db(|db| unused::unused_names(db, path))
+    }
+
+    /// Where the file folds.
+    pub fn folding_ranges(&self, path: &str) -> Cancellable<Vec<structure::Fold>> {
+        self.with_db(|db| structure::folding_ranges(db, path))
+    }
+
+    /// For each offset, the ranges a selection grows through.
+    pub fn selection_ranges(
+        &self,
+        path: &str,
+        offsets: &[flakelens_syntax::TextSize],
+    ) -> Cancellable<Vec<Vec<TextRange>>> {
+        self.with_db(|db| structure::selection_ranges(db, path, offsets))
     }
 }

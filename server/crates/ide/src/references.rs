@@ -30,6 +30,18 @@ pub(crate) fn references(
     offset: TextSize,
     include_declaration: bool,
 ) -> Vec<Reference> {
+    references_scoped(db, path, offset, include_declaration, false)
+}
+
+/// `references`, limited to the file at `path` when `this_file_only`
+/// (document highlights: no workspace scan).
+pub(crate) fn references_scoped(
+    db: &dyn Db,
+    path: &str,
+    offset: TextSize,
+    include_declaration: bool,
+    this_file_only: bool,
+) -> Vec<Reference> {
     let Some(cx) = file_ctx(db, path) else {
         return Vec::new();
     };
@@ -58,7 +70,8 @@ pub(crate) fn references(
         _ => return Vec::new(),
     };
     let scope = scope::OptionScope::at(db, cx.file, offset, &option);
-    option_references(db, &scope, include_declaration)
+    let only = this_file_only.then_some(cx.file);
+    option_references_in(db, &scope, include_declaration, only)
 }
 
 pub(crate) fn option_references(
@@ -66,12 +79,25 @@ pub(crate) fn option_references(
     scope: &scope::OptionScope,
     include_declaration: bool,
 ) -> Vec<Reference> {
+    option_references_in(db, scope, include_declaration, None)
+}
+
+/// An option's references; in one file only when `only` is set.
+fn option_references_in(
+    db: &dyn Db,
+    scope: &scope::OptionScope,
+    include_declaration: bool,
+    only: Option<SourceFile>,
+) -> Vec<Reference> {
     let mut sites = scope::SiteScopes::default();
     let mut out: Vec<Reference> = Vec::new();
     // The first kind seen for a range wins. A set, not a scan of `out`:
     // an option of a big module can have thousands of references.
     let mut seen: std::collections::HashSet<FileRange> = Default::default();
     let mut push = |range: FileRange, kind: ReferenceKind, out: &mut Vec<Reference>| {
+        if only.is_some_and(|file| file != range.file) {
+            return;
+        }
         if seen.insert(range) {
             out.push(Reference {
                 path: range.file.path(db).clone(),
@@ -101,13 +127,13 @@ pub(crate) fn option_references(
             },
         );
     }
-    for file in db.workspace().files(db).values() {
-        for range in reads_in(db, *file, scope, &mut sites) {
-            push(
-                FileRange { file: *file, range },
-                ReferenceKind::Read,
-                &mut out,
-            );
+    let files: Vec<SourceFile> = match only {
+        Some(file) => vec![file],
+        None => db.workspace().files(db).values().copied().collect(),
+    };
+    for file in files {
+        for range in reads_in(db, file, scope, &mut sites) {
+            push(FileRange { file, range }, ReferenceKind::Read, &mut out);
         }
     }
     out.sort_by(|a, b| (&a.path, a.range.start()).cmp(&(&b.path, b.range.start())));

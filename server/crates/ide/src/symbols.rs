@@ -26,6 +26,8 @@ pub enum SymbolKind {
     Attribute,
     Host,
     Module,
+    /// A package of the repo (`pkgs.poglets`).
+    Package,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,9 +288,6 @@ pub(crate) fn workspace_symbols(db: &dyn Db, query: &str) -> Vec<WorkspaceSymbol
             path: file,
             range: range.range,
         });
-        if out.len() > 2000 {
-            break;
-        }
     }
     out
 }
@@ -377,8 +376,8 @@ in
         expect![[r#"
             Host neptune /flake.nix
             Module poglets.nix /poglets.nix
-            OptionDeclaration services.poglets.enable /poglets.nix
-            OptionDeclaration services.poglets.port /poglets.nix"#]]
+            OptionDeclaration services.poglets.port /poglets.nix
+            OptionDeclaration services.poglets.enable /poglets.nix"#]]
         .assert_eq(&rendered.join("\n"));
         let symbols = analysis.workspace_symbols("pogport").unwrap();
         assert_eq!(symbols.len(), 1, "{symbols:?}");

@@ -197,6 +197,12 @@ pub fn check_value(value: &DefValue, ty: &TypeData) -> Option<Mismatch> {
     }
 }
 
+/// Whether a value is sure to fit a type (not merely not known to
+/// mismatch): what a quick fix must know before it rewrites a value.
+pub fn value_fits(value: &DefValue, ty: &TypeData) -> bool {
+    matches!(check(value, ty), Outcome::Fits)
+}
+
 /// `check --explain`: `None` when [`check_value`] could decide (fits or
 /// mismatches), else why it could not.
 pub fn unchecked_reason(value: &DefValue, ty: &TypeData) -> Option<String> {
