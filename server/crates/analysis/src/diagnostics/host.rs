@@ -53,20 +53,41 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
     });
     let mut out = Vec::new();
     let mut summaries: Vec<&ModuleSummary> = Vec::new();
+    let mut to_check: Vec<&ModuleSummary> = Vec::new();
+    let check_key = CheckKey::new(
+        db,
+        *crate::options::host_decl_set(db, key),
+        *key.kind(db),
+        closure.unknown,
+        closure.external.clone(),
+    );
     for file in &closure.files {
-        summaries.push(crate::hosts::module_summary_in(db, *file, Some(key)));
+        let context = crate::hosts::summary_context(db, *file, Some(key));
+        let summary = crate::hosts::module_summary_in(db, *file, context);
+        summaries.push(summary);
+        if !module_clean(db, *file, context, check_key) {
+            to_check.push(summary);
+        }
     }
     summaries.extend(closure.inline.iter().map(|s| &**s));
+    to_check.extend(closure.inline.iter().map(|s| &**s));
     check_closure(
         db,
         closure,
         index,
         repo,
         &summaries,
+        &to_check,
         key.name(db),
         host_root,
         crate::upstream::tree_for_host(*key.kind(db)),
         &mut out,
+    );
+    // Duplicates depend on the index alone: found once per shared index.
+    out.extend(
+        decl_set_duplicates(db, *crate::options::host_decl_set(db, key))
+            .iter()
+            .cloned(),
     );
 
     // Nested evaluations: group their roots by evaluation.
@@ -125,11 +146,13 @@ pub fn host_diagnostics<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<Diag
             &nested_index,
             nested_repo,
             &nested_summaries,
+            &nested_summaries,
             &name,
             root,
             nested_tree,
             &mut out,
         );
+        duplicate_declarations(&nested_index, &mut out);
     }
     Arc::new(out)
 }
@@ -141,11 +164,69 @@ pub(crate) fn check_closure(
     index: &OptionIndex,
     repo: &OptionIndex,
     summaries: &[&ModuleSummary],
+    to_check: &[&ModuleSummary],
     host_name: &str,
     host_root: Option<SourceFile>,
     tree: crate::upstream::UpstreamKind,
     out: &mut Vec<Diagnostic>,
 ) {
+    let mut cx = host_context(db, closure, index, repo, tree);
+    cx.host_name = host_name.to_string();
+    cx.host_root = host_root;
+    cx.summaries = Some(summaries);
+    for summary in to_check {
+        check_definitions(&mut cx, &summary.definitions);
+        missing_imports(&mut cx, summary);
+    }
+    out.extend(cx.out);
+}
+
+/// What a module's checks in a host depend on besides the module itself:
+/// the host's option index, its class (the repo-wide fallback and the
+/// upstream tree) and the parts of its closure that decide ownership.
+#[salsa::interned(debug)]
+pub struct CheckKey<'db> {
+    pub set: crate::options::DeclSet<'db>,
+    pub kind: crate::HostKind,
+    pub unknown: bool,
+    #[returns(ref)]
+    pub external: Vec<String>,
+}
+
+/// Whether a module's definitions and imports give no diagnostic in any
+/// host with this [`CheckKey`]. Which hosts use it only changes the words
+/// of a diagnostic (the host's name, an inactive `mkIf`), never whether
+/// there is one, so a fleet checks each shared module once, and a host
+/// re-walks only the modules that have something to say.
+#[salsa::tracked]
+pub fn module_clean<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    context: Option<HostKey<'db>>,
+    key: CheckKey<'db>,
+) -> bool {
+    let summary = crate::hosts::module_summary_in(db, file, context);
+    let closure = Closure {
+        unknown: *key.unknown(db),
+        external: key.external(db).clone(),
+        ..Closure::default()
+    };
+    let index = crate::options::decl_set_options(db, *key.set(db));
+    let repo = repo_options_for(db, *key.kind(db));
+    let tree = crate::upstream::tree_for_host(*key.kind(db));
+    let mut cx = host_context(db, &closure, index, repo, tree);
+    check_definitions(&mut cx, &summary.definitions);
+    missing_imports(&mut cx, summary);
+    cx.out.is_empty()
+}
+
+fn host_context<'a>(
+    db: &'a dyn Db,
+    closure: &'a Closure,
+    index: &'a OptionIndex,
+    repo: &'a OptionIndex,
+    tree: crate::upstream::UpstreamKind,
+) -> HostContext<'a> {
     let top_level_owned = closure
         .external
         .iter()
@@ -153,28 +234,33 @@ pub(crate) fn check_closure(
     let upstream = crate::upstream::upstream_index(db, tree)
         .filter(|index| index.complete() && top_level_owned && !closure.unknown)
         .map(|index| &**index);
-    let mut cx = HostContext {
+    HostContext {
         db,
         index,
         repo,
         closure,
-        host_name: host_name.to_string(),
-        host_root,
+        host_name: String::new(),
+        host_root: None,
         // Externals are weighed per name in `owned`; a module that could
         // not be resolved at all (or one a framework injects) could declare
         // under any top-level name, so none is owned then.
         top_level_owned: !closure.unknown,
         upstream,
-        summaries: Some(summaries),
+        summaries: None,
         when: Vec::new(),
         out: Vec::new(),
-    };
-    for summary in summaries {
-        check_definitions(&mut cx, &summary.definitions);
-        missing_imports(&mut cx, summary);
     }
-    duplicate_declarations(&mut cx);
-    out.extend(cx.out);
+}
+
+/// Options declared twice in the index of a [`crate::options::DeclSet`].
+#[salsa::tracked(returns(ref))]
+pub fn decl_set_duplicates<'db>(
+    db: &'db dyn Db,
+    set: crate::options::DeclSet<'db>,
+) -> Arc<Vec<Diagnostic>> {
+    let mut out = Vec::new();
+    duplicate_declarations(crate::options::decl_set_options(db, set), &mut out);
+    Arc::new(out)
 }
 
 pub(crate) fn missing_imports(cx: &mut HostContext, summary: &ModuleSummary) {
@@ -604,10 +690,9 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     d[a.len()][b.len()]
 }
 
-pub(crate) fn duplicate_declarations(cx: &mut HostContext) {
-    for (path, decl) in cx.index.all() {
-        let Some(node) = cx
-            .index
+pub(crate) fn duplicate_declarations(index: &OptionIndex, out: &mut Vec<Diagnostic>) {
+    for (path, decl) in index.all() {
+        let Some(node) = index
             .root
             .find(
                 &path
@@ -643,7 +728,7 @@ pub(crate) fn duplicate_declarations(cx: &mut HostContext) {
         let Some(range) = decl.path_range.or(decl.key).or(decl.decl) else {
             continue;
         };
-        cx.out.push(Diagnostic {
+        out.push(Diagnostic {
             range,
             severity: Severity::Warning,
             code: codes::DUPLICATE_DECLARATION,
