@@ -277,6 +277,9 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
                 }
                 report.add(&analysis, diagnostics);
             }
+            // The process ends after printing: freeing every query result
+            // of a big workspace one by one cost ~7 % of a fleet's check.
+            std::mem::forget(workspaces);
             match format {
                 Format::Human => {
                     let no_color = std::env::var("NO_COLOR").ok();
