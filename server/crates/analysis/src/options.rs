@@ -250,10 +250,7 @@ pub fn decl_set_options<'db>(db: &'db dyn Db, set: DeclSet<'db>) -> Arc<OptionIn
 
 /// The option indexes of every host, each distinct one once (merging an
 /// index twice adds nothing).
-fn distinct_host_indexes<'db>(
-    db: &'db dyn Db,
-    class: Option<HostKind>,
-) -> Vec<&'db Arc<OptionIndex>> {
+fn distinct_host_indexes(db: &dyn Db, class: Option<HostKind>) -> Vec<&Arc<OptionIndex>> {
     let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for key in crate::hosts::host_keys(db) {
