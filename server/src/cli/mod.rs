@@ -296,6 +296,9 @@ fn run_batch(command: Command) -> Result<ExitCode, String> {
                     explained.extend(explain::collect(&analysis, workspace.only.as_deref())?);
                 }
             }
+            // The process ends after printing: freeing every query result
+            // of a big workspace one by one cost ~7 % of a fleet's check.
+            std::mem::forget(workspaces);
             match format {
                 Format::Human => {
                     let no_color = std::env::var("NO_COLOR").ok();

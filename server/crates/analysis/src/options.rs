@@ -184,23 +184,85 @@ impl OptionIndex {
     }
 }
 
+/// What a host's option index is built from: the modules of its closure
+/// that declare something (in the context each is summarised in) and its
+/// upstream tree. Hosts that import the same declaring modules (a fleet's
+/// hosts differ only in their own, non-declaring files) share one key, so
+/// one index is built and kept for all of them.
+#[salsa::interned(debug)]
+pub struct DeclSet<'db> {
+    pub tree: crate::upstream::UpstreamKind,
+    #[returns(ref)]
+    pub files: Vec<(SourceFile, Option<HostKey<'db>>)>,
+    #[returns(ref)]
+    pub inline: Vec<Arc<ModuleSummary>>,
+}
+
+/// The [`DeclSet`] of a host.
+#[salsa::tracked]
+pub fn host_decl_set<'db>(db: &'db dyn Db, key: HostKey<'db>) -> DeclSet<'db> {
+    let closure = host_closure(db, key);
+    let mut files = Vec::new();
+    for file in &closure.files {
+        let context = crate::hosts::summary_context(db, *file, Some(key));
+        let (declarations, open, unknown) = &**module_declarations(db, *file, context);
+        // A module that declares nothing adds nothing to the index.
+        if !declarations.is_empty() || !open.is_empty() || *unknown {
+            files.push((*file, context));
+        }
+    }
+    let inline: Vec<Arc<ModuleSummary>> = closure
+        .inline
+        .iter()
+        .filter(|s| !s.declarations.is_empty() || !s.open.is_empty() || s.unknown)
+        .cloned()
+        .collect();
+    DeclSet::new(
+        db,
+        crate::upstream::tree_for_host(*key.kind(db)),
+        files,
+        inline,
+    )
+}
+
 /// Options visible to one host: those its module closure declares.
 #[salsa::tracked(returns(ref))]
 pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex> {
-    let closure = host_closure(db, key);
+    decl_set_options(db, *host_decl_set(db, key)).clone()
+}
+
+/// The option index of a [`DeclSet`], built once however many hosts share it.
+#[salsa::tracked(returns(ref))]
+pub fn decl_set_options<'db>(db: &'db dyn Db, set: DeclSet<'db>) -> Arc<OptionIndex> {
     let mut index = OptionIndex::default();
-    for file in &closure.files {
-        let (declarations, open, unknown) = &**module_declarations(db, *file, Some(key));
+    for (file, context) in set.files(db) {
+        let (declarations, open, unknown) = &**module_declarations(db, *file, *context);
         index.add(declarations, open, *unknown);
     }
-    for summary in &closure.inline {
+    for summary in set.inline(db) {
         index.add(&summary.declarations, &summary.open, summary.unknown);
     }
-    let tree = crate::upstream::tree_for_host(*key.kind(db));
-    if let Some(upstream) = upstream_options(db, tree) {
+    if let Some(upstream) = upstream_options(db, *set.tree(db)) {
         index.merge(upstream);
     }
     Arc::new(index)
+}
+
+/// The option indexes of every host, each distinct one once (merging an
+/// index twice adds nothing).
+fn distinct_host_indexes(db: &dyn Db, class: Option<HostKind>) -> Vec<&Arc<OptionIndex>> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for key in crate::hosts::host_keys(db) {
+        if class.is_some_and(|class| *key.kind(db) != class) {
+            continue;
+        }
+        let set = *host_decl_set(db, key);
+        if seen.insert(set) {
+            out.push(decl_set_options(db, set));
+        }
+    }
+    out
 }
 
 /// Every option the repo declares anywhere: every host's options (with
@@ -208,12 +270,10 @@ pub fn host_options<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<OptionIndex>
 #[salsa::tracked(returns(ref))]
 pub fn repo_options(db: &dyn Db) -> Arc<OptionIndex> {
     let mut index = OptionIndex::default();
-    let mut in_hosts = std::collections::HashSet::new();
-    for key in crate::hosts::host_keys(db) {
-        let host_index = host_options(db, key);
+    for host_index in distinct_host_indexes(db, None) {
         index.merge(host_index);
-        in_hosts.extend(host_closure(db, key).files.iter().copied());
     }
+    let in_hosts = files_in_hosts(db);
     for file in module_files(db) {
         if in_hosts.contains(&file) {
             continue;
@@ -285,6 +345,16 @@ pub fn output_modules(db: &dyn Db) -> Arc<Vec<ModuleSummary>> {
         }
     }
     Arc::new(out)
+}
+
+/// Files in some host's closure.
+#[salsa::tracked(returns(ref))]
+pub fn files_in_hosts(db: &dyn Db) -> std::collections::HashSet<SourceFile> {
+    let mut in_hosts = std::collections::HashSet::new();
+    for key in crate::hosts::host_keys(db) {
+        in_hosts.extend(host_closure(db, key).files.iter().copied());
+    }
+    in_hosts
 }
 
 /// Files that may be modules: every `.nix` file except `flake.nix`.
@@ -367,13 +437,10 @@ pub fn repo_options_by_class(db: &dyn Db) -> Arc<Vec<Arc<OptionIndex>>> {
 fn class_options(db: &dyn Db, class: HostKind) -> OptionIndex {
     let classes = file_classes(db);
     let mut index = OptionIndex::default();
-    let mut in_hosts = std::collections::HashSet::new();
-    for key in crate::hosts::host_keys(db) {
-        in_hosts.extend(host_closure(db, key).files.iter().copied());
-        if *key.kind(db) == class {
-            index.merge(host_options(db, key));
-        }
+    for host_index in distinct_host_indexes(db, Some(class)) {
+        index.merge(host_index);
     }
+    let in_hosts = files_in_hosts(db);
     for file in module_files(db) {
         if in_hosts.contains(&file) {
             continue;

@@ -88,3 +88,77 @@ fn editing_a_declaration_updates_other_files_diagnostics() {
         result[0].1
     );
 }
+
+/// Three hosts importing one option-declaring module, each with its own
+/// host file (which declares nothing).
+fn small_fleet() -> Vec<(String, String)> {
+    common::parse_fixture(
+        r#"
+#- /flake.nix
+{
+  inputs.nixpkgs.url = "github:NixOS/nixpkgs/nixos-24.05";
+  outputs = { nixpkgs, ... }: {
+    nixosConfigurations = nixpkgs.lib.genAttrs [ "h0" "h1" "h2" ] (name:
+      nixpkgs.lib.nixosSystem {
+        system = "x86_64-linux";
+        modules = [ ./hosts/${name}.nix ];
+      });
+  };
+}
+#- /modules/svc.nix
+{ config, lib, ... }:
+{
+  options.my.svc.port = lib.mkOption { type = lib.types.port; default = 80; };
+}
+#- /hosts/h0.nix
+{ imports = [ ../modules/svc.nix ]; my.svc.port = 8000; }
+#- /hosts/h1.nix
+{ imports = [ ../modules/svc.nix ]; my.svc.port = 8001; }
+#- /hosts/h2.nix
+{ imports = [ ../modules/svc.nix ]; my.svc.port = 8002; }
+"#,
+    )
+}
+
+#[test]
+fn hosts_with_the_same_declaring_modules_share_one_option_index() {
+    let (cold, edited, after) = common::on_big_stack(|| {
+        let files = small_fleet();
+        let mut host = common::load_fixture(&files);
+        host.raw_database().start_query_log();
+        let before = host.analysis().workspace_diagnostics().unwrap();
+        assert!(before.is_empty(), "fixture is clean: {before:?}");
+        let cold = host.raw_database().take_query_log();
+
+        let module = "/modules/svc.nix";
+        let text = files.iter().find(|(p, _)| p == module).unwrap().1.clone();
+        let changed = text.replace("lib.types.port", "lib.types.str");
+        assert_ne!(text, changed);
+        host.raw_database().start_query_log();
+        host.set_file_text(module, &changed);
+        let after = host.analysis().workspace_diagnostics().unwrap();
+        let edited = host.raw_database().take_query_log();
+        (cold, edited, after)
+    });
+    let text = cold.join("\n");
+    assert_eq!(count(&cold, "host_diagnostics"), 3, "{text}");
+    assert_eq!(
+        count(&cold, "decl_set_options"),
+        1,
+        "one index for three hosts:\n{text}"
+    );
+    assert_eq!(
+        count(&cold, "module_clean"),
+        4,
+        "the shared module is checked once, each host file once:\n{text}"
+    );
+    // Every host now sets a string option to an integer.
+    let files: Vec<&str> = after.iter().map(|(path, _)| path.as_str()).collect();
+    assert_eq!(files, ["/hosts/h0.nix", "/hosts/h1.nix", "/hosts/h2.nix"]);
+    let text = edited.join("\n");
+    assert_eq!(
+        count(&edited, "decl_set_options"),
+        1,
+        "the shared index is rebuilt once, not per host:\n{text}"
+    );
+}

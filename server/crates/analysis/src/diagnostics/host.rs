@@ -68,21 +68,42 @@ pub(crate) fn run_host_checks(
     });
     let mut out = Vec::new();
     let mut summaries: Vec<&ModuleSummary> = Vec::new();
+    let mut to_check: Vec<&ModuleSummary> = Vec::new();
+    let check_key = CheckKey::new(
+        db,
+        *crate::options::host_decl_set(db, key),
+        *key.kind(db),
+        closure.unknown,
+        closure.external.clone(),
+    );
     for file in &closure.files {
-        summaries.push(crate::hosts::module_summary_in(db, *file, Some(key)));
+        let context = crate::hosts::summary_context(db, *file, Some(key));
+        let summary = crate::hosts::module_summary_in(db, *file, context);
+        summaries.push(summary);
+        // `--explain` wants the notes of clean modules too.
+        if explain.is_some() || !module_clean(db, *file, context, check_key) {
+            to_check.push(summary);
+        }
     }
     summaries.extend(closure.inline.iter().map(|s| &**s));
+    to_check.extend(closure.inline.iter().map(|s| &**s));
     check_closure(
         db,
         closure,
         index,
         repo,
-        &summaries,
+        (&summaries, &to_check),
         key.name(db),
         host_root,
         crate::upstream::tree_for_host(*key.kind(db)),
         explain.as_deref_mut(),
         &mut out,
+    );
+    // Duplicates depend on the index alone: found once per shared index.
+    out.extend(
+        decl_set_duplicates(db, *crate::options::host_decl_set(db, key))
+            .iter()
+            .cloned(),
     );
 
     // Nested evaluations: group their roots by evaluation.
@@ -140,30 +161,110 @@ pub(crate) fn run_host_checks(
             &nested_closure,
             &nested_index,
             nested_repo,
-            &nested_summaries,
+            (&nested_summaries, &nested_summaries),
             &name,
             root,
             nested_tree,
             explain.as_deref_mut(),
             &mut out,
         );
+        let mut cx = host_context(db, &nested_closure, &nested_index, nested_repo, nested_tree);
+        super::duplicate_declaration::duplicate_declarations(&mut cx);
+        out.extend(cx.out);
     }
     out
 }
 
+/// Checks `to_check` (some of `summaries`, the whole closure's modules)
+/// in one host's context.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn check_closure(
     db: &dyn Db,
     closure: &Closure,
     index: &OptionIndex,
     repo: &OptionIndex,
-    summaries: &[&ModuleSummary],
+    (summaries, to_check): (&[&ModuleSummary], &[&ModuleSummary]),
     host_name: &str,
     host_root: Option<SourceFile>,
     tree: crate::upstream::UpstreamKind,
     explain: Option<&mut Explainer>,
     out: &mut Vec<Diagnostic>,
 ) {
+    let mut cx = host_context(db, closure, index, repo, tree);
+    cx.host_name = host_name.to_string();
+    cx.host_root = host_root;
+    cx.summaries = Some(summaries);
+    cx.explain = explain.as_ref().map(|_| Explainer::default());
+    for summary in to_check {
+        check_definitions(&mut cx, &summary.definitions);
+        super::missing_import::missing_imports(&mut cx, summary);
+    }
+    if let (Some(target), Some(notes)) = (explain, cx.explain.take()) {
+        target.notes.extend(notes.notes);
+    }
+    out.extend(cx.out);
+}
+
+/// What a module's checks in a host depend on besides the module itself:
+/// the host's option index, its class (the repo-wide fallback and the
+/// upstream tree) and the parts of its closure that decide ownership.
+#[salsa::interned(debug)]
+pub struct CheckKey<'db> {
+    pub set: crate::options::DeclSet<'db>,
+    pub kind: crate::HostKind,
+    pub unknown: bool,
+    #[returns(ref)]
+    pub external: Vec<String>,
+}
+
+/// Whether a module's definitions and imports give no diagnostic in any
+/// host with this [`CheckKey`]. Which hosts use it only changes the words
+/// of a diagnostic (the host's name, an inactive `mkIf`), never whether
+/// there is one, so a fleet checks each shared module once, and a host
+/// re-walks only the modules that have something to say.
+#[salsa::tracked]
+pub fn module_clean<'db>(
+    db: &'db dyn Db,
+    file: SourceFile,
+    context: Option<HostKey<'db>>,
+    key: CheckKey<'db>,
+) -> bool {
+    let summary = crate::hosts::module_summary_in(db, file, context);
+    let closure = Closure {
+        unknown: *key.unknown(db),
+        external: key.external(db).clone(),
+        ..Closure::default()
+    };
+    let index = crate::options::decl_set_options(db, *key.set(db));
+    let repo = repo_options_for(db, *key.kind(db));
+    let tree = crate::upstream::tree_for_host(*key.kind(db));
+    let mut cx = host_context(db, &closure, index, repo, tree);
+    check_definitions(&mut cx, &summary.definitions);
+    super::missing_import::missing_imports(&mut cx, summary);
+    cx.out.is_empty()
+}
+
+/// Options declared twice in the index of a [`crate::options::DeclSet`].
+#[salsa::tracked(returns(ref))]
+pub fn decl_set_duplicates<'db>(
+    db: &'db dyn Db,
+    set: crate::options::DeclSet<'db>,
+) -> Arc<Vec<Diagnostic>> {
+    let closure = Closure::default();
+    let index = crate::options::decl_set_options(db, set);
+    let mut cx = host_context(db, &closure, index, index, *set.tree(db));
+    super::duplicate_declaration::duplicate_declarations(&mut cx);
+    Arc::new(cx.out)
+}
+
+/// A host-neutral context: no host name, root, summaries or explainer.
+fn host_context<'a>(
+    db: &'a dyn Db,
+    closure: &'a Closure,
+    index: &'a OptionIndex,
+    repo: &'a OptionIndex,
+    tree: crate::upstream::UpstreamKind,
+) -> HostContext<'a> {
     let top_level_owned = closure
         .external
         .iter()
@@ -173,33 +274,24 @@ pub(crate) fn check_closure(
             index.complete() && index.trusted_for_checks() && top_level_owned && !closure.unknown
         })
         .map(|index| &**index);
-    let mut cx = HostContext {
+    HostContext {
         db,
         index,
         repo,
         closure,
-        host_name: host_name.to_string(),
-        host_root,
+        host_name: String::new(),
+        host_root: None,
         // Externals are weighed per name in `owned`; a module that could
         // not be resolved at all (or one a framework injects) could declare
         // under any top-level name, so none is owned then.
         top_level_owned: !closure.unknown,
         upstream,
-        summaries: Some(summaries),
+        summaries: None,
         when: Vec::new(),
         tree,
-        explain: explain.as_ref().map(|_| Explainer::default()),
+        explain: None,
         out: Vec::new(),
-    };
-    for summary in summaries {
-        check_definitions(&mut cx, &summary.definitions);
-        super::missing_import::missing_imports(&mut cx, summary);
     }
-    super::duplicate_declaration::duplicate_declarations(&mut cx);
-    if let (Some(target), Some(notes)) = (explain, cx.explain.take()) {
-        target.notes.extend(notes.notes);
-    }
-    out.extend(cx.out);
 }
 
 pub(crate) fn display_file(db: &dyn Db, path: &str) -> String {

@@ -16,7 +16,7 @@ use crate::options::repo_options;
 /// known without a host.
 #[salsa::tracked(returns(ref))]
 pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
-    let used = used_files(db);
+    let used: std::collections::HashSet<SourceFile> = used_files(db).iter().copied().collect();
     let repo = repo_options(db);
     let empty = Closure::default();
     let mut out = Vec::new();
@@ -65,10 +65,15 @@ pub fn unused_module_diagnostics(db: &dyn Db) -> Arc<Vec<Diagnostic>> {
 /// host's closure is complete (with an unresolved module, any file may be
 /// the one it stands for).
 pub fn claims_unused(db: &dyn Db, file: SourceFile) -> bool {
-    !used_files(db).contains(&file)
-        && host_keys(db)
-            .into_iter()
-            .all(|key| !host_closure(db, key).unknown)
+    !used_files(db).contains(&file) && !any_closure_unknown(db)
+}
+
+/// Whether some host's closure could not be fully worked out.
+#[salsa::tracked]
+fn any_closure_unknown(db: &dyn Db) -> bool {
+    host_keys(db)
+        .into_iter()
+        .any(|key| host_closure(db, key).unknown)
 }
 
 /// Files the repo's outputs use: read while evaluating the flake, its
@@ -76,15 +81,22 @@ pub fn claims_unused(db: &dyn Db, file: SourceFile) -> bool {
 /// included). Without a flake, every file counts as used.
 #[salsa::tracked(returns(ref))]
 pub fn used_files(db: &dyn Db) -> Arc<Vec<SourceFile>> {
-    let mut used: std::collections::BTreeMap<String, SourceFile> = Default::default();
+    // A set first: a fleet's hosts share most files, and cloning each
+    // path per host was most of this query's time.
+    let mut used: std::collections::HashSet<SourceFile> = Default::default();
     let mut add = |file: SourceFile| {
-        used.insert(file.path(db).clone(), file);
+        used.insert(file);
+    };
+    let sorted = |used: std::collections::HashSet<SourceFile>| {
+        let mut files: Vec<SourceFile> = used.into_iter().collect();
+        files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+        Arc::new(files)
     };
     if crate::known::flake::flake_file(db).is_none() {
         for file in db.workspace().files(db).values() {
             add(*file);
         }
-        return Arc::new(used.into_values().collect());
+        return sorted(used);
     }
     let set = hosts(db);
     set.touched.iter().copied().for_each(&mut add);
@@ -110,5 +122,5 @@ pub fn used_files(db: &dyn Db) -> Arc<Vec<SourceFile>> {
             add(recipe);
         }
     }
-    Arc::new(used.into_values().collect())
+    sorted(used)
 }

@@ -14,7 +14,7 @@ pub mod modules;
 use crate::FileRange;
 pub use modules::{
     looks_like_module_function, module_declarations, module_imports, module_summary,
-    module_summary_in,
+    module_summary_in, summary_context,
 };
 
 pub use crate::HostKind;
@@ -351,10 +351,21 @@ pub struct HostKey<'db> {
 }
 
 pub fn host<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Option<&'db Host> {
-    hosts(db)
-        .hosts
-        .iter()
-        .find(|host| host.kind == *key.kind(db) && host.name == *key.name(db))
+    // A lookup per host over the whole list was quadratic in hosts.
+    let position = *host_positions(db).get(&(*key.kind(db), key.name(db).clone()))?;
+    hosts(db).hosts.get(position)
+}
+
+/// Where each host is in [`hosts`] (the first of a kind and name).
+#[salsa::tracked(returns(ref))]
+fn host_positions(db: &dyn Db) -> std::collections::HashMap<(HostKind, String), usize> {
+    let mut positions = std::collections::HashMap::new();
+    for (index, host) in hosts(db).hosts.iter().enumerate() {
+        positions
+            .entry((host.kind, host.name.clone()))
+            .or_insert(index);
+    }
+    positions
 }
 
 /// Every module a host evaluates.
@@ -420,6 +431,36 @@ pub fn closure_of<'db>(
         }
     }
     closure
+}
+
+/// The files of a host's closure as a set, for membership tests.
+#[salsa::tracked(returns(ref))]
+pub fn closure_file_set<'db>(
+    db: &'db dyn Db,
+    key: HostKey<'db>,
+) -> std::collections::HashSet<SourceFile> {
+    host_closure(db, key).files.iter().copied().collect()
+}
+
+/// The hosts whose closure holds `file`, in host order.
+pub fn hosts_of_file<'db>(db: &'db dyn Db, file: SourceFile) -> &'db [HostKey<'db>] {
+    file_hosts(db).get(&file).map_or(&[], Vec::as_slice)
+}
+
+/// [`hosts_of_file`] of every file: one pass over every closure instead
+/// of one per question.
+#[salsa::tracked(returns(ref))]
+fn file_hosts<'db>(db: &'db dyn Db) -> std::collections::HashMap<SourceFile, Vec<HostKey<'db>>> {
+    let mut map: std::collections::HashMap<SourceFile, Vec<HostKey<'db>>> = Default::default();
+    for key in host_keys(db) {
+        for file in &host_closure(db, key).files {
+            let hosts = map.entry(*file).or_default();
+            if hosts.last() != Some(&key) {
+                hosts.push(key);
+            }
+        }
+    }
+    map
 }
 
 /// Keys of every host.

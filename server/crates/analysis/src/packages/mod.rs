@@ -27,7 +27,7 @@ use flakelens_db::{paths, Db, SourceFile};
 use flakelens_syntax::TextRange;
 use rowan::ast::AstNode;
 
-use crate::hosts::{host_closure, HostKey, HostKind};
+use crate::hosts::{HostKey, HostKind};
 use crate::FileRange;
 
 /// What a recipe file says, when it says it literally.
@@ -206,9 +206,9 @@ pub fn visible_packages<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<usiz
             overlays.extend(indices.iter().copied());
         }
     }
-    let closure = host_closure(db, key);
+    let closure = crate::hosts::closure_file_set(db, key);
     for (file, indices) in &set.file_overlays {
-        if closure.contains(*file) {
+        if closure.contains(file) {
             overlays.extend(indices.iter().copied());
         }
     }
@@ -233,10 +233,8 @@ pub fn visible_packages<'db>(db: &'db dyn Db, key: HostKey<'db>) -> Arc<Vec<usiz
 /// see none).
 pub fn file_packages(db: &dyn Db, file: SourceFile) -> Vec<usize> {
     let mut visible = BTreeSet::new();
-    for key in crate::hosts::host_keys(db) {
-        if host_closure(db, key).contains(file) {
-            visible.extend(visible_packages(db, key).iter().copied());
-        }
+    for key in crate::hosts::hosts_of_file(db, file) {
+        visible.extend(visible_packages(db, *key).iter().copied());
     }
     if visible.is_empty() {
         return packages(db)

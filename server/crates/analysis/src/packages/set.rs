@@ -10,7 +10,7 @@ use flakelens_syntax::ast;
 use rowan::ast::AstNode;
 
 use crate::eval::{Attrs, Evaluator, Value};
-use crate::hosts::{host_closure, HostKind};
+use crate::hosts::HostKind;
 use crate::known::nixpkgs::{OverlayUse, OverlayUseKind};
 use crate::FileRange;
 
@@ -154,13 +154,9 @@ pub fn packages(db: &dyn Db) -> Arc<PackageSet> {
             .sort_by(|a, b| a.path(db).cmp(b.path(db)));
     }
     // Module files of every host that set nixpkgs.overlays.
-    let mut files = BTreeMap::new();
-    for key in crate::hosts::host_keys(db) {
-        for file in &host_closure(db, key).files {
-            files.insert(file.path(db).clone(), *file);
-        }
-    }
-    for file in files.into_values() {
+    let mut files: Vec<SourceFile> = crate::options::files_in_hosts(db).iter().copied().collect();
+    files.sort_by(|a, b| a.path(db).cmp(b.path(db)));
+    for file in files {
         let lists = module_overlays(db, file);
         if lists.is_empty() {
             continue;
