@@ -82,9 +82,13 @@ impl Default for WalkLimits {
 /// files (and some never end).
 const PSEUDO_FILE_SYSTEMS: [&str; 3] = ["/proc", "/sys", "/dev"];
 
-/// Loads every `.nix` file below `root`, honouring `.gitignore` files (also
-/// outside git repositories) and skipping hidden entries, `.git`, `.direnv`
-/// and `result`/`result-*` symlinks (Nix build outputs).
+/// Loads every `.nix` file below `root`, skipping hidden entries, `.git`,
+/// `.direnv` and `result`/`result-*` symlinks (Nix build outputs).
+///
+/// `.gitignore` follows Nix: outside a git work tree it means nothing (Nix
+/// copies the whole directory); inside one, files tracked in the index are
+/// loaded whatever `.gitignore` says, and so are untracked files it does not
+/// ignore (edits before `git add`).
 ///
 /// Symlinks are followed only when their target lies inside the root (or
 /// inside a directory `flakelens.toml` lists in `[workspace] symlink-targets`);
@@ -143,11 +147,21 @@ pub fn load_workspace_limited(
     let filter = {
         let skipped = skipped.clone();
         let root = root.clone();
+        let symlink_targets = symlink_targets.clone();
         move |entry: &ignore::DirEntry| {
             if is_excluded(entry.file_name(), entry.path_is_symlink()) {
                 return false;
             }
-            match entry_verdict(entry, &root, &symlink_targets, limits) {
+            let verdict = entry_verdict(
+                entry.path(),
+                entry.file_type().is_some_and(|ty| ty.is_dir()),
+                entry.depth(),
+                entry.path_is_symlink(),
+                &root,
+                &symlink_targets,
+                limits,
+            );
+            match verdict {
                 None => true,
                 Some(problem) => {
                     if let Ok(mut skipped) = skipped.lock() {
@@ -158,97 +172,75 @@ pub fn load_workspace_limited(
             }
         }
     };
+    let work_tree = git::find_work_tree(&root);
+    let in_git = work_tree.is_some();
     let walker = ignore::WalkBuilder::new(&root)
         .standard_filters(true)
         .hidden(true)
-        .git_ignore(true)
+        .git_ignore(in_git)
+        .git_exclude(in_git)
+        .git_global(in_git)
         .require_git(false)
         .follow_links(true)
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(filter)
         .build();
 
+    let mut sink = Sink {
+        files,
+        problems,
+        total_bytes: 0,
+        vfs_root: vfs_root.clone(),
+        limits,
+    };
     let mut entries = 0usize;
-    let mut total_bytes = 0u64;
+    // Wanted files the walk reached (the tracked pass skips them).
+    let mut seen = std::collections::HashSet::new();
+    let mut stopped = false;
     for result in walker {
         entries += 1;
         if entries > limits.max_entries {
-            problems.push(LoadProblem {
-                path: vfs_root.clone(),
-                message: format!(
-                    "the walk stopped after {} entries (the limit); files after {} were not loaded",
-                    limits.max_entries,
-                    result
-                        .as_ref()
-                        .map_or_else(|_| vfs_root.clone(), |entry| vfs_path(entry.path()))
-                ),
-                kind: ProblemKind::Skipped,
-            });
+            let at = result
+                .as_ref()
+                .map_or_else(|_| vfs_root.clone(), |entry| vfs_path(entry.path()));
+            sink.entry_limit(&at);
+            stopped = true;
             break;
         }
         match result {
             Ok(entry) => {
-                let is_file = entry.file_type().is_some_and(|ty| ty.is_file());
-                let is_dir = entry.file_type().is_some_and(|ty| ty.is_dir());
-                if !is_file && !is_dir && has_nix_extension(entry.path()) {
-                    // A FIFO, socket or device named `.nix`: never opened
-                    // (opening a FIFO blocks).
-                    problems.push(LoadProblem {
-                        path: vfs_path(entry.path()),
-                        message: "not a regular file; skipped".to_string(),
-                        kind: ProblemKind::Unreadable,
-                    });
-                    continue;
+                // Only wanted files are sized: a stat per entry is not free.
+                let mut size = 0;
+                if is_wanted_name(entry.path()) {
+                    size = entry.metadata().map_or(0, |metadata| metadata.len());
+                    seen.insert(entry.path().to_path_buf());
                 }
-                let wanted =
-                    is_file && (is_data_file(entry.path()) || has_nix_extension(entry.path()));
-                if !wanted {
-                    continue;
-                }
-                let size = entry.metadata().map_or(0, |metadata| metadata.len());
-                if total_bytes.saturating_add(size.min(MAX_FILE_SIZE)) > limits.max_total_bytes {
-                    problems.push(LoadProblem {
-                        path: vfs_root.clone(),
-                        message: format!(
-                            "the walk stopped at {} MiB of files (the limit); {} and the files after it were not loaded",
-                            limits.max_total_bytes / (1024 * 1024),
-                            vfs_path(entry.path())
-                        ),
-                        kind: ProblemKind::Skipped,
-                    });
+                if !sink.take(entry.path(), entry.file_type(), size) {
+                    stopped = true;
                     break;
-                }
-                if is_data_file(entry.path()) {
-                    // Data that Nix code may read (`fromTOML (readFile …)`):
-                    // loaded when small and readable, silently skipped if not.
-                    if size <= MAX_DATA_FILE_SIZE {
-                        if let Ok(text) = read_nix_file(entry.path()) {
-                            total_bytes += text.len() as u64;
-                            files.push((vfs_path(entry.path()), text));
-                        }
-                    }
-                    continue;
-                }
-                let path = vfs_path(entry.path());
-                match read_nix_file(entry.path()) {
-                    Ok(text) => {
-                        total_bytes += text.len() as u64;
-                        files.push((path, text));
-                    }
-                    Err(message) => problems.push(LoadProblem {
-                        path,
-                        message,
-                        kind: ProblemKind::Unreadable,
-                    }),
                 }
             }
             Err(err) => {
                 if let Some(problem) = walk_error_problem(&err, &root, &vfs_root) {
-                    problems.push(problem);
+                    sink.problems.push(problem);
                 }
             }
         }
     }
+    if let (false, Some(tree)) = (stopped, &work_tree) {
+        let pass = TrackedPass {
+            root: &root,
+            symlink_targets: &symlink_targets,
+            limits,
+            seen: &seen,
+        };
+        pass.run(tree, &mut sink, entries);
+    }
+    let Sink {
+        mut files,
+        mut problems,
+        ..
+    } = sink;
     if let Ok(mut skipped) = skipped.lock() {
         problems.append(&mut skipped);
     }
@@ -266,30 +258,199 @@ pub fn load_workspace_limited(
     })
 }
 
-/// Whether the walk may enter or read `entry`; `Some(problem)` when not.
+/// What the walk and the tracked-file pass have loaded so far; both load a
+/// file through [`Sink::take`], so the same per-file rules apply.
+struct Sink {
+    files: Vec<(String, String)>,
+    problems: Vec<LoadProblem>,
+    total_bytes: u64,
+    vfs_root: String,
+    limits: WalkLimits,
+}
+
+impl Sink {
+    fn entry_limit(&mut self, at: &str) {
+        self.problems.push(LoadProblem {
+            path: self.vfs_root.clone(),
+            message: format!(
+                "the walk stopped after {} entries (the limit); files after {at} were not loaded",
+                self.limits.max_entries,
+            ),
+            kind: ProblemKind::Skipped,
+        });
+    }
+
+    /// Loads the entry at `path` when it is a Nix or data file; `false` when
+    /// the byte limit stops the walk.
+    fn take(&mut self, path: &Path, file_type: Option<fs::FileType>, size: u64) -> bool {
+        let is_file = file_type.is_some_and(|ty| ty.is_file());
+        let is_dir = file_type.is_some_and(|ty| ty.is_dir());
+        if !is_file && !is_dir && has_nix_extension(path) {
+            // A FIFO, socket or device named `.nix`: never opened (opening
+            // a FIFO blocks).
+            self.problems.push(LoadProblem {
+                path: vfs_path(path),
+                message: "not a regular file; skipped".to_string(),
+                kind: ProblemKind::Unreadable,
+            });
+            return true;
+        }
+        if !is_file || !is_wanted_name(path) {
+            return true;
+        }
+        if self.total_bytes.saturating_add(size.min(MAX_FILE_SIZE)) > self.limits.max_total_bytes {
+            self.problems.push(LoadProblem {
+                path: self.vfs_root.clone(),
+                message: format!(
+                    "the walk stopped at {} MiB of files (the limit); {} and the files after it were not loaded",
+                    self.limits.max_total_bytes / (1024 * 1024),
+                    vfs_path(path)
+                ),
+                kind: ProblemKind::Skipped,
+            });
+            return false;
+        }
+        if is_data_file(path) {
+            // Data that Nix code may read (`fromTOML (readFile …)`): loaded
+            // when small and readable, silently skipped if not.
+            if size <= MAX_DATA_FILE_SIZE {
+                if let Ok(text) = read_nix_file(path) {
+                    self.total_bytes += text.len() as u64;
+                    self.files.push((vfs_path(path), text));
+                }
+            }
+            return true;
+        }
+        let vfs = vfs_path(path);
+        match read_nix_file(path) {
+            Ok(text) => {
+                self.total_bytes += text.len() as u64;
+                self.files.push((vfs, text));
+            }
+            Err(message) => self.problems.push(LoadProblem {
+                path: vfs,
+                message,
+                kind: ProblemKind::Unreadable,
+            }),
+        }
+        true
+    }
+}
+
+/// The files tracked in git that the walk did not reach (`.gitignore`
+/// matched them): Nix sees them, so they are loaded, under the walk's rules.
+struct TrackedPass<'a> {
+    root: &'a Path,
+    symlink_targets: &'a [PathBuf],
+    limits: WalkLimits,
+    seen: &'a std::collections::HashSet<PathBuf>,
+}
+
+impl TrackedPass<'_> {
+    fn run(&self, tree: &git::WorkTree, sink: &mut Sink, mut entries: usize) {
+        let quick_wanted = |relative: &[u8]| {
+            [&b".nix"[..], b".toml", b".json"]
+                .iter()
+                .any(|ext| relative.ends_with(ext))
+        };
+        let tracked = match git::tracked_below(tree, self.root, quick_wanted) {
+            Ok(tracked) => tracked,
+            Err(message) => {
+                // Tracked files may be missing: nothing is said about what
+                // the workspace lacks.
+                sink.problems.push(LoadProblem {
+                    path: sink.vfs_root.clone(),
+                    message,
+                    kind: ProblemKind::Skipped,
+                });
+                return;
+            }
+        };
+        for relative in tracked {
+            let path = self.root.join(&relative);
+            if self.seen.contains(&path)
+                || !is_wanted_name(&path)
+                || !self.walkable(&relative, sink)
+            {
+                continue;
+            }
+            entries += 1;
+            if entries > self.limits.max_entries {
+                sink.entry_limit(&vfs_path(&path));
+                return;
+            }
+            let metadata = fs::metadata(&path).ok();
+            let size = metadata.as_ref().map_or(0, fs::Metadata::len);
+            if !sink.take(&path, metadata.map(|m| m.file_type()), size) {
+                return;
+            }
+        }
+    }
+
+    /// Whether the walk's rules let it reach `relative` (hidden entries,
+    /// `.git`, `.direnv`, `result*` links, symlinks, depth); problems are
+    /// reported as the walk would. A tracked file deleted from the work tree
+    /// is passed over.
+    fn walkable(&self, relative: &Path, sink: &mut Sink) -> bool {
+        let mut current = self.root.to_path_buf();
+        for (depth, name) in relative.iter().enumerate() {
+            current.push(name);
+            if name.to_string_lossy().starts_with('.') {
+                return false;
+            }
+            let Ok(link) = fs::symlink_metadata(&current) else {
+                return false;
+            };
+            let is_symlink = link.file_type().is_symlink();
+            if is_excluded(name, is_symlink) {
+                return false;
+            }
+            let is_dir = fs::metadata(&current).is_ok_and(|meta| meta.is_dir());
+            let verdict = entry_verdict(
+                &current,
+                is_dir,
+                depth + 1,
+                is_symlink,
+                self.root,
+                self.symlink_targets,
+                self.limits,
+            );
+            if let Some(problem) = verdict {
+                sink.problems.push(problem);
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// Whether the walk may enter or read the entry at `path`; `Some(problem)`
+/// when not.
 fn entry_verdict(
-    entry: &ignore::DirEntry,
+    path: &Path,
+    is_dir: bool,
+    depth: usize,
+    is_symlink: bool,
     root: &Path,
     symlink_targets: &[PathBuf],
     limits: WalkLimits,
 ) -> Option<LoadProblem> {
     let skipped = |message: String| {
         Some(LoadProblem {
-            path: vfs_path(entry.path()),
+            path: vfs_path(path),
             message,
             kind: ProblemKind::Skipped,
         })
     };
-    let is_dir = entry.file_type().is_some_and(|ty| ty.is_dir());
-    if is_dir && entry.depth() > limits.max_depth {
+    if is_dir && depth > limits.max_depth {
         return skipped(format!(
             "directory nested deeper than {} levels; not loaded",
             limits.max_depth
         ));
     }
-    if entry.path_is_symlink() {
+    if is_symlink {
         // A dangling link has no target: the walker reports it.
-        let target = fs::canonicalize(entry.path()).ok()?;
+        let target = fs::canonicalize(path).ok()?;
         if is_pseudo_file_system(&target) {
             return skipped(format!(
                 "symlink to {}, which is not a source tree; not followed",
@@ -309,7 +470,7 @@ fn entry_verdict(
         }
         return None;
     }
-    if is_dir && is_pseudo_file_system(entry.path()) {
+    if is_dir && is_pseudo_file_system(path) {
         return skipped("not a source tree; not entered".to_string());
     }
     None
@@ -439,6 +600,11 @@ fn has_nix_extension(path: &Path) -> bool {
     path.extension().is_some_and(|ext| ext == "nix")
 }
 
+/// Files the loader reads: `.nix` and data files.
+fn is_wanted_name(path: &Path) -> bool {
+    has_nix_extension(path) || is_data_file(path)
+}
+
 /// Turns a walker error into a load problem, or `None` for errors about
 /// entries the walk would have skipped anyway (hidden entries, `.git`,
 /// `.direnv`, `result` links) and dangling symlinks to non-Nix files.
@@ -529,6 +695,8 @@ fn is_skipped_by_name(path: &Path, root: &Path) -> bool {
     }
     false
 }
+
+pub(crate) mod git;
 
 #[cfg(test)]
 mod tests;

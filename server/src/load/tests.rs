@@ -84,19 +84,71 @@ fn loads_nix_files_sorted_and_skips_others() {
 }
 
 #[test]
-fn gitignore_is_honoured_without_git_repo() {
+fn gitignore_means_nothing_outside_git() {
+    // Nix copies a non-git flake whole (ryan4yin/nix-config ignores `lib/`).
     let dir = TempDir::new("gitignore");
-    dir.write(".gitignore", "ignored/\ngenerated.nix\n");
+    dir.write(".gitignore", "lib/\ngenerated.nix\n");
     dir.write("kept.nix", "1\n");
     dir.write("generated.nix", "2\n");
-    dir.write("ignored/inner.nix", "3\n");
-    dir.write("sub/generated.nix", "4\n");
-    dir.write(".git/config.nix", "5\n");
+    dir.write("lib/hosts.nix", "3\n");
     dir.write(".direnv/flake-profile.nix", "6\n");
 
     let loaded = load_workspace(&dir.path).unwrap();
-    assert_eq!(file_paths(&loaded), vec![dir.vfs("kept.nix")]);
+    assert_eq!(
+        file_paths(&loaded),
+        vec![
+            dir.vfs("generated.nix"),
+            dir.vfs("kept.nix"),
+            dir.vfs("lib/hosts.nix")
+        ]
+    );
     assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+}
+
+/// One index entry's fixed part (times, ids, mode 0o100644, size, object
+/// id) followed by `flags`.
+fn index_entry_head(flags: u16) -> Vec<u8> {
+    let mut entry = vec![0u8; 60];
+    entry[24..28].copy_from_slice(&0o100644u32.to_be_bytes());
+    entry.extend_from_slice(&flags.to_be_bytes());
+    entry
+}
+
+#[test]
+fn v4_index_paths_are_prefix_decompressed() {
+    let mut bytes = b"DIRC".to_vec();
+    bytes.extend_from_slice(&4u32.to_be_bytes());
+    bytes.extend_from_slice(&3u32.to_be_bytes());
+    // "lib/a.nix", then drop 5 ("a.nix") + "b.nix", then drop 9 + "x.nix".
+    for (full, strip, suffix) in [
+        ("lib/a.nix", 0u8, "lib/a.nix"),
+        ("lib/b.nix", 5, "b.nix"),
+        ("x.nix", 9, "x.nix"),
+    ] {
+        bytes.extend(index_entry_head(full.len() as u16));
+        bytes.push(strip);
+        bytes.extend_from_slice(suffix.as_bytes());
+        bytes.push(0);
+    }
+    let mut paths = Vec::new();
+    git::parse_index(&bytes, |path| {
+        paths.push(String::from_utf8(path.to_vec()).unwrap())
+    })
+    .unwrap();
+    assert_eq!(paths, ["lib/a.nix", "lib/b.nix", "x.nix"]);
+    // Every truncation is an error, never a panic.
+    for len in 12..bytes.len() {
+        assert!(git::parse_index(&bytes[..len], |_| {}).is_err(), "{len}");
+    }
+    // A prefix longer than the previous path is corrupt.
+    let mut bad = bytes.clone();
+    let second = 12 + 62 + 1 + 9 + 1 + 62;
+    assert_eq!(bad[second], 5);
+    bad[second] = 50;
+    assert!(git::parse_index(&bad, |_| {}).is_err());
+    // Git's offset varint: 0x80 0x00 is 128.
+    assert_eq!(git::decode_varint(&[0x80, 0x00]), Some((128, 2)));
+    assert_eq!(git::decode_varint(&[0x80]), None);
 }
 
 #[test]
@@ -488,4 +540,38 @@ fn unreadable_file_is_a_problem() {
             kind: ProblemKind::Unreadable,
         }]
     );
+}
+
+#[test]
+fn tracked_files_load_even_when_gitignored() {
+    // vic/vix tracks a gitignored `flake.nix`: Nix reads the index.
+    let dir = TempDir::new("tracked");
+    dir.write(".gitignore", "lib/\n");
+    dir.write("flake/lib/hosts.nix", "1\n");
+    dir.write("flake/lib/untracked.nix", "2\n");
+    dir.write("flake/kept.nix", "3\n");
+    let git = |args: &[&str]| {
+        let status = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@t"])
+            .args(args)
+            .current_dir(&dir.path)
+            .output()
+            .expect("the git binary runs");
+        assert!(status.status.success(), "git {args:?}: {status:?}");
+    };
+    git(&["init", "-q"]);
+    git(&["add", "-f", ".gitignore", "flake/lib/hosts.nix"]);
+    // A flake in a subdirectory of the work tree.
+    let loaded = load_workspace(&dir.path.join("flake")).unwrap();
+    assert_eq!(
+        file_paths(&loaded),
+        vec![dir.vfs("flake/kept.nix"), dir.vfs("flake/lib/hosts.nix")]
+    );
+    assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+    // A corrupt index: warned, and `.gitignore` is honoured as before.
+    dir.write(".git/index", b"DIRC\0\0\0\x02\0\0\0\x09garbage");
+    let loaded = load_workspace(&dir.path.join("flake")).unwrap();
+    assert_eq!(file_paths(&loaded), vec![dir.vfs("flake/kept.nix")]);
+    assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+    assert!(loaded.problems[0].message.contains("corrupt git index"));
 }
